@@ -1,0 +1,5 @@
+# STUB: replaced as the feature lands
+
+
+def audit_log(request, **kwargs):
+    raise NotImplementedError

@@ -1,0 +1,81 @@
+"""RFC 9457 problem details for every API error."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from apps.core.errors import ApplicationError
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_response(
+    *, status_code: int, title: str, detail: str = "", errors: dict | None = None,
+    headers: dict | None = None,
+) -> Response:  # fmt: skip
+    body = {"type": "about:blank", "title": title, "status": status_code}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = Response(body, status=status_code, headers=headers)
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def problem_exception_handler(exc, context):
+    """Map DRF, Django and application errors to problem details; anything else stays a 500."""
+    if isinstance(exc, ApplicationError):
+        errors = {exc.field or "non_field_errors": [exc.message]}
+        return problem_response(
+            status_code=status.HTTP_400_BAD_REQUEST,
+            title="Invalid request",
+            detail=exc.message,
+            errors=errors,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    headers = {
+        key: value
+        for key, value in response.headers.items()
+        if key in ("WWW-Authenticate", "Retry-After", "Allow")
+    }
+    if isinstance(exc, exceptions.ValidationError):
+        data = exc.detail
+        errors = data if isinstance(data, dict) else {"non_field_errors": data}
+        return problem_response(
+            status_code=response.status_code,
+            title="Invalid request",
+            detail="One or more fields are invalid.",
+            errors=errors,
+            headers=headers,
+        )
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else ""
+    return problem_response(
+        status_code=response.status_code,
+        title=str(status_text(response.status_code)),
+        detail=str(detail),
+        headers=headers,
+    )
+
+
+def status_text(code: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return "Error"

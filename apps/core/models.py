@@ -1,0 +1,31 @@
+"""Cross-cutting tables: API idempotency records."""
+
+from django.db import models
+
+from apps.tenancy.managers import TenantOwned
+
+
+class IdempotencyRecord(TenantOwned):
+    """The first response to a create request carrying an `Idempotency-Key`, replayed on retry."""
+
+    membership = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=300)
+    request_fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "membership", "key"], name="idempotency_unique_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "created_at"], name="idempotency_age_idx")]
+
+    def __str__(self) -> str:
+        return self.key

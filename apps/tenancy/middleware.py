@@ -1,0 +1,101 @@
+"""Select the organisation for the whole response, rendering and streaming included."""
+
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.http import Http404
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from apps.accounts.tokens import api_token_membership, api_token_route, api_token_touch
+from apps.tenancy.context import tenant_context
+from apps.tenancy.models import Organization
+from apps.tenancy.selectors import membership_for_user, organization_by_slug
+
+
+class TenantMiddleware:
+    """`/<org-slug>/…` pages run inside that organisation, for members only.
+
+    The URL resolver tells us whether the path is an organisation page (its pattern captures
+    `org_slug`); the organisation must exist and the user must be an active member, otherwise 404,
+    so a stranger learns nothing about which organisations exist. API requests enter the context
+    in `apps.accounts.authentication`, through the token's route.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.organization = None
+        request.membership = None
+        request.api_token = None
+        if request.path_info.startswith("/api/"):
+            return self._api(request)
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        slug = match.kwargs.get("org_slug")
+        if slug is None:
+            return self.get_response(request)
+
+        if not request.user.is_authenticated:
+            # No organisation for strangers: LoginRequiredMiddleware sends them to the login
+            # page, and a tenant query without a context fails closed anyway.
+            return self.get_response(request)
+        organization = organization_by_slug(slug)
+        if organization is None:
+            raise Http404
+
+        timezone.activate(organization.time_zone)
+        try:
+            return self._respond_in(organization, request)
+        finally:
+            timezone.deactivate()
+
+    def _respond_in(self, organization, request):
+        with tenant_context(organization):
+            membership = membership_for_user(request.user)
+            if membership is None:
+                raise Http404
+            request.organization = organization
+            request.membership = membership
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                # The view failed after writing: keep nothing of it (as ATOMIC_REQUESTS would).
+                transaction.set_rollback(True)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            if getattr(response, "streaming", False):
+                response.streaming_content = _stream_in(organization, response.streaming_content)
+            return response
+
+
+    def _api(self, request):
+        """API calls name their organisation through the bearer token's route."""
+        header = request.headers.get("Authorization", "")
+        scheme, _sep, raw = header.partition(" ")
+        route = api_token_route(raw.strip()) if scheme.lower() == "bearer" else None
+        if route is None:
+            return self.get_response(request)  # DRF answers 401 (or serves the public schema)
+        organization = Organization.objects.get(pk=route.organization_id)
+        timezone.activate(organization.time_zone)
+        try:
+            with tenant_context(organization):
+                resolved = api_token_membership(route)
+                if resolved is not None:
+                    request.api_token, request.membership = resolved
+                    request.organization = organization
+                    api_token_touch(request.api_token)
+                response = self.get_response(request)
+                if response.status_code >= 500:
+                    transaction.set_rollback(True)
+                return response
+        finally:
+            timezone.deactivate()
+
+
+def _stream_in(organization, chunks) -> Iterator[bytes]:
+    """Stream a response's body inside the organisation again (the view's context has ended)."""
+    with tenant_context(organization):
+        yield from chunks

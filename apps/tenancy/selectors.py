@@ -1,0 +1,60 @@
+"""Read queries of the tenancy app."""
+
+from django.db.models import QuerySet
+
+from apps.tenancy.models import Membership, Organization, Team, UserOrganization
+
+
+def organization_by_slug(slug: str) -> Organization | None:
+    return Organization.objects.filter(slug=slug).first()
+
+
+def membership_for_user(user) -> Membership | None:
+    """The user's active membership in the current organisation (one query, with the team)."""
+    return (
+        Membership.objects.select_related("user", "team", "reports_to__user")
+        .filter(user=user, is_active=True)
+        .first()
+    )
+
+
+def organizations_for_user(user) -> QuerySet[UserOrganization]:
+    """The organisations a user can switch to: read from the global routing table."""
+    return (
+        UserOrganization.objects.filter(user=user, is_active=True)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def member_list(*, include_inactive: bool = False) -> QuerySet[Membership]:
+    queryset = Membership.objects.select_related("user", "team", "reports_to__user")
+    if not include_inactive:
+        queryset = queryset.filter(is_active=True)
+    return queryset.order_by("user__full_name", "id")
+
+
+def team_list() -> QuerySet[Team]:
+    return Team.objects.order_by("name")
+
+
+def reporting_tree_ids(manager: Membership) -> set[int]:
+    """Ids of everyone who reports to `manager`, directly or indirectly (manager excluded).
+
+    One query for the organisation's reporting lines, walked in memory: organisations have at
+    most a few thousand members, and recursive SQL would not run on every backend the same way.
+    """
+    children: dict[int, list[int]] = {}
+    for member_id, boss_id in Membership.objects.filter(reports_to__isnull=False).values_list(
+        "id", "reports_to_id"
+    ):
+        children.setdefault(boss_id, []).append(member_id)
+    seen: set[int] = set()
+    stack = list(children.get(manager.pk, []))
+    while stack:
+        member_id = stack.pop()
+        if member_id in seen:
+            continue
+        seen.add(member_id)
+        stack.extend(children.get(member_id, []))
+    return seen

@@ -1,0 +1,12 @@
+"""Everything under `/<org-slug>/`: the organisation's pages, entered by TenantMiddleware."""
+
+from django.urls import include, path
+
+from apps.tenancy import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("me/", include("apps.accounts.me_urls")),
+    path("notifications/", include("apps.notifications.urls")),
+    path("settings/", include("apps.tenancy.settings_urls")),
+]

@@ -1,0 +1,5 @@
+# STUB: replaced as the feature lands
+
+
+def home(request, **kwargs):
+    raise NotImplementedError

@@ -1,0 +1,18 @@
+"""The Celery application: Redis broker, late acknowledgement, beat schedule kept in code."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesculture.settings")
+
+app = Celery("salesculture")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Safety net of the outbox: anything whose first dispatch was lost is delivered here.
+    "outbox-sweep": {"task": "notifications.outbox_sweep", "schedule": 60.0},
+    "outbox-prune": {"task": "notifications.outbox_prune", "schedule": crontab(hour=3, minute=17)},
+}

@@ -1,0 +1,64 @@
+"""Factories. Tenant-owned rows take their organisation from the current tenant context, so
+everything a test creates inside `tenant_context(org)` belongs to that one organisation."""
+
+import factory
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.tenancy.context import require_organization_id
+from apps.tenancy.models import Membership, Organization, Team, UserOrganization
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Acme {n}")
+    slug = factory.Sequence(lambda n: f"acme-{n}")
+    time_zone = "Europe/London"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            instance.save(update_fields=["password"])
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    kind = Team.Kind.SALES
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """A member of the current organisation (and its global routing row)."""
+
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.REP
+    title = ""
+    joined_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def route(obj, create, extracted, **kwargs):
+        if create:
+            UserOrganization.objects.update_or_create(
+                user=obj.user,
+                organization_id=require_organization_id(),
+                defaults={"membership_id": obj.pk, "role": obj.role, "is_active": obj.is_active},
+            )
