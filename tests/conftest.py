@@ -1,7 +1,9 @@
 import pytest
+from django.db import connection
 from django.test import Client
 
 from apps.tenancy.context import tenant_context
+from apps.tenancy.dbroles import ensure_app_role
 from tests.factories import MembershipFactory, OrganizationFactory
 
 
@@ -37,3 +39,33 @@ def client_for():
         return client
 
     return make
+
+
+APP_ROLE = "app_rw"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Migrate as the owner, then run every test as the restricted application role.
+
+    A superuser or the tables' owner would bypass row-level security silently, so on
+    PostgreSQL each connection the tests open does `SET ROLE app_rw` (Django's assume_role).
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with django_db_blocker.unblock():
+        ensure_app_role(APP_ROLE)
+        connection.settings_dict.setdefault("OPTIONS", {})["assume_role"] = APP_ROLE
+        connection.close()
+    yield
+    with django_db_blocker.unblock():
+        connection.settings_dict["OPTIONS"].pop("assume_role", None)
+        connection.close()
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing a password properly takes ~0.3 s by design; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

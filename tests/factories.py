@@ -48,6 +48,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.REP
@@ -62,3 +63,50 @@ class MembershipFactory(factory.django.DjangoModelFactory):
                 organization_id=require_organization_id(),
                 defaults={"membership_id": obj.pk, "role": obj.role, "is_active": obj.is_active},
             )
+
+
+def make_tenant_rows() -> dict:
+    """One row of every tenant-owned model in the current organisation, keyed by model label.
+
+    The isolation tests run over this; a new tenant model without an entry here fails them.
+    """
+    from datetime import timedelta
+
+    from apps.accounts.models import ApiToken, Invitation
+    from apps.audit.models import AuditEvent
+    from apps.core.models import IdempotencyRecord
+    from apps.notifications.models import EmailPreference, Notification, OutboundEmail
+
+    member = MembershipFactory()
+    team = TeamFactory()
+    now = timezone.now()
+    return {
+        "tenancy.team": team,
+        "tenancy.membership": member,
+        "accounts.invitation": Invitation.objects.create(
+            email=f"invitee-{member.pk}@example.test", expires_at=now + timedelta(days=1)
+        ),
+        "accounts.apitoken": ApiToken.objects.create(membership=member, name="t", prefix="sc_x"),
+        "audit.auditevent": AuditEvent.objects.create(actor=member, action="test.made"),
+        "notifications.outboundemail": OutboundEmail.objects.create(
+            to_address="x@example.test",
+            category="membership",
+            subject="s",
+            body_text="b",
+            message_id=f"<{member.pk}@test>",
+            next_attempt_at=now,
+        ),
+        "notifications.notification": Notification.objects.create(
+            recipient=member, category="membership", title="t"
+        ),
+        "notifications.emailpreference": EmailPreference.objects.create(
+            membership=member, category="membership", enabled=False
+        ),
+        "core.idempotencyrecord": IdempotencyRecord.objects.create(
+            membership=member,
+            key=f"k{member.pk}",
+            method="POST",
+            path="/x",
+            request_fingerprint="f",
+        ),
+    }

@@ -73,15 +73,26 @@ class Invitation(TenantOwned):
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=16, default="rep")
     team = models.ForeignKey(
-        "tenancy.Team", on_delete=models.SET_NULL, null=True, blank=True, db_index=False,
+        "tenancy.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
         related_name="+",
     )
     reports_to = models.ForeignKey(
-        "tenancy.Membership", on_delete=models.SET_NULL, null=True, blank=True, db_index=False,
+        "tenancy.Membership",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
         related_name="+",
     )
     invited_by = models.ForeignKey(
-        "tenancy.Membership", on_delete=models.SET_NULL, null=True, db_index=False,
+        "tenancy.Membership",
+        on_delete=models.SET_NULL,
+        null=True,
+        db_index=False,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -16,7 +16,9 @@ urlpatterns = [
     ),
     path(
         "accounts/password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="accounts/password_change_done.html"
+        ),
         name="password_change_done",
     ),
     path(
@@ -34,7 +36,9 @@ urlpatterns = [
     path(
         "accounts/password/reset/sent/",
         login_not_required(
-            auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_sent.html")
+            auth_views.PasswordResetDoneView.as_view(
+                template_name="accounts/password_reset_sent.html"
+            )
         ),
         name="password_reset_done",
     ),

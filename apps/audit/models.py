@@ -14,8 +14,12 @@ class AuditEvent(TenantOwned):
     """Who did what to which object, when, and from where. Never updated, never deleted."""
 
     actor = models.ForeignKey(
-        "tenancy.Membership", on_delete=models.SET_NULL, null=True, blank=True,
-        db_index=False, related_name="+",
+        "tenancy.Membership",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
     )
     actor_label = models.CharField(max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=64)

@@ -19,8 +19,12 @@ class OutboundEmail(TenantOwned):
         FAILED = "failed", _("Failed")
 
     recipient = models.ForeignKey(
-        "tenancy.Membership", on_delete=models.SET_NULL, null=True, blank=True,
-        db_index=False, related_name="+",
+        "tenancy.Membership",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
     )
     to_address = models.EmailField()
     category = models.CharField(max_length=32)
@@ -60,7 +64,9 @@ class Notification(TenantOwned):
     """An in-app notice with an unread state."""
 
     recipient = models.ForeignKey(
-        "tenancy.Membership", on_delete=models.CASCADE, related_name="notifications",
+        "tenancy.Membership",
+        on_delete=models.CASCADE,
+        related_name="notifications",
         db_index=False,
     )
     category = models.CharField(max_length=32)
@@ -73,7 +79,9 @@ class Notification(TenantOwned):
     class Meta(TenantOwned.Meta):
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["organization", "recipient", "-created_at"], name="notif_recipient_idx"),
+            models.Index(
+                fields=["organization", "recipient", "-created_at"], name="notif_recipient_idx"
+            ),
             models.Index(
                 fields=["organization", "recipient"],
                 name="notif_unread_idx",
@@ -89,7 +97,9 @@ class EmailPreference(TenantOwned):
     """A member's opt-out of one category of non-transactional e-mail."""
 
     membership = models.ForeignKey(
-        "tenancy.Membership", on_delete=models.CASCADE, related_name="email_preferences",
+        "tenancy.Membership",
+        on_delete=models.CASCADE,
+        related_name="email_preferences",
         db_index=False,
     )
     category = models.CharField(max_length=32)

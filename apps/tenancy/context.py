@@ -11,7 +11,9 @@ from contextvars import ContextVar
 
 from django.db import connections, transaction
 
-_current_organization_id: ContextVar[int | None] = ContextVar("current_organization_id", default=None)
+_current_organization_id: ContextVar[int | None] = ContextVar(
+    "current_organization_id", default=None
+)
 
 RLS_SETTING = "app.org_id"
 

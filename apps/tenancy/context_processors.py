@@ -1,13 +1,22 @@
+from django.utils.functional import SimpleLazyObject
+
+from apps.notifications.selectors import unread_count
 from apps.tenancy.selectors import organizations_for_user
 
 
 def tenant(request) -> dict:
-    """The current organisation and membership, and a lazy list for the organisation switcher."""
+    """The current organisation and membership; lazy extras for the navigation bar."""
     user = getattr(request, "user", None)
+    membership = getattr(request, "membership", None)
     return {
         "organization": getattr(request, "organization", None),
-        "membership": getattr(request, "membership", None),
+        "membership": membership,
         "switchable_organizations": (
             organizations_for_user(user) if user is not None and user.is_authenticated else []
+        ),
+        "unread_notification_count": (
+            SimpleLazyObject(lambda: unread_count(recipient=membership))
+            if membership is not None
+            else 0
         ),
     }

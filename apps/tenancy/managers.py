@@ -80,9 +80,9 @@ class TenantQuerySet(models.QuerySet):
 
     update.alters_data = True
 
-    def _update(self, values):
+    def _update(self, *args, **kwargs):
         self._scope()
-        return super()._update(values)
+        return super()._update(*args, **kwargs)
 
     def delete(self):
         self._scope()
@@ -141,20 +141,11 @@ class TenantOwned(models.Model):
     )
 
     objects = TenantManager()
-    all_tenants = models.Manager()
+    all_tenants = models.Manager()  # noqa: DJ012 - ruff reads a second manager as a field
 
     class Meta:
         abstract = True
         base_manager_name = "objects"
-
-    def assign_organization(self, organization_id: int) -> None:
-        if self.organization_id is None:
-            self.organization_id = organization_id
-        elif self.organization_id != organization_id:
-            raise TenantMismatch(
-                f"{type(self).__name__} belongs to organisation {self.organization_id}, "
-                f"not to the current organisation {organization_id}."
-            )
 
     def save(self, *args, **kwargs):
         organization_id = current_organization_id()
@@ -168,3 +159,12 @@ class TenantOwned(models.Model):
         if self.organization_id != organization_id:
             raise TenantMismatch("Cannot delete another organisation's row.")
         return super().delete(*args, **kwargs)
+
+    def assign_organization(self, organization_id: int) -> None:
+        if self.organization_id is None:
+            self.organization_id = organization_id
+        elif self.organization_id != organization_id:
+            raise TenantMismatch(
+                f"{type(self).__name__} belongs to organisation {self.organization_id}, "
+                f"not to the current organisation {organization_id}."
+            )

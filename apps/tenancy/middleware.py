@@ -70,7 +70,6 @@ class TenantMiddleware:
                 response.streaming_content = _stream_in(organization, response.streaming_content)
             return response
 
-
     def _api(self, request):
         """API calls name their organisation through the bearer token's route."""
         header = request.headers.get("Authorization", "")

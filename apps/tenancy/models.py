@@ -215,6 +215,9 @@ class UserOrganization(models.Model):
             models.UniqueConstraint(fields=["user", "organization"], name="userorg_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.organization_id}"
+
 
 class GlobalRoute(models.Model):
     """Global routing: a secret's hash → the organisation and object it opens.
@@ -225,7 +228,7 @@ class GlobalRoute(models.Model):
     """
 
     class Kind(models.TextChoices):
-        API_TOKEN = "api_token"
+        API_TOKEN = "api_token"  # noqa: S105 - a kind label
         INVITATION = "invitation"
         NOMINATION_LINK = "nomination_link"
 
@@ -237,3 +240,6 @@ class GlobalRoute(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "kind", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.organization_id}/{self.object_id}"

@@ -1,6 +1,8 @@
 """Read queries of the tenancy app."""
 
+from django.db import models
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from apps.tenancy.models import Membership, Organization, Team, UserOrganization
 
@@ -58,3 +60,43 @@ def reporting_tree_ids(manager: Membership) -> set[int]:
         seen.add(member_id)
         stack.extend(children.get(member_id, []))
     return seen
+
+
+def home_summary(*, membership: Membership) -> dict:
+    """What the home page shows, by role. A fixed number of queries whatever the data size."""
+    from apps.accounts.models import Invitation
+    from apps.notifications.selectors import notification_list
+
+    summary: dict = {
+        "notifications": list(notification_list(recipient=membership)[:5]),
+        "manager": membership.reports_to,
+    }
+    if membership.role in (Membership.Role.MANAGER, Membership.Role.ADMIN):
+        summary["direct_reports"] = list(member_list().filter(reports_to=membership)[:50])
+    if membership.role == Membership.Role.ADMIN:
+        counts = Membership.objects.aggregate(
+            active=models.Count("id", filter=models.Q(is_active=True)),
+            without_team=models.Count("id", filter=models.Q(is_active=True, team__isnull=True)),
+            without_manager=models.Count(
+                "id",
+                filter=models.Q(
+                    is_active=True, reports_to__isnull=True, role__in=["rep", "support"]
+                ),
+            ),
+        )
+        summary["counts"] = counts
+        summary["team_count"] = Team.objects.count()
+        summary["pending_invitations"] = Invitation.objects.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).count()
+    if membership.team_id is not None:
+        summary["teammates"] = list(
+            member_list().filter(team_id=membership.team_id).exclude(pk=membership.pk)[:12]
+        )
+    return summary
+
+
+def team_list_with_counts() -> QuerySet[Team]:
+    return Team.objects.annotate(
+        member_count=models.Count("members", filter=models.Q(members__is_active=True))
+    ).order_by("name")

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -107,7 +108,15 @@ def membership_update(
     **changes,
 ) -> Membership:
     """Change role, team, manager, title, phones or the executive flag; audit what changed."""
-    allowed = {"role", "team", "reports_to", "title", "is_executive", "phone_mobile", "phone_office"}
+    allowed = {
+        "role",
+        "team",
+        "reports_to",
+        "title",
+        "is_executive",
+        "phone_mobile",
+        "phone_office",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise TypeError(f"membership_update() got unexpected fields: {sorted(unknown)}")
@@ -137,7 +146,32 @@ def membership_update(
             actor=actor, action="membership.updated", target=membership, changes=diff,
             request=request,
         )  # fmt: skip
+        if membership.pk != actor.pk and diff.keys() & {"role", "team_id", "reports_to_id"}:
+            _notify_membership_changed(membership=membership, actor=actor)
     return membership
+
+
+def _notify_membership_changed(*, membership: Membership, actor: Membership) -> None:
+    from apps.notifications.services import EmailContent, notify
+
+    organization = Organization.objects.get(pk=membership.organization_id)
+    title = _("%(name)s updated your role, team or manager") % {"name": actor.display_name}
+    context = {"membership": membership, "actor": actor, "organization": organization}
+    notify(
+        recipient=membership,
+        category="membership",
+        title=title,
+        body=_("You are %(role)s in %(team)s, reporting to %(manager)s.")
+        % {
+            "role": membership.get_role_display(),
+            "team": membership.team.name if membership.team else _("no team"),
+            "manager": membership.reports_to.display_name if membership.reports_to else _("nobody"),
+        },
+        url=reverse("me_profile", kwargs={"org_slug": organization.slug}),
+        email=EmailContent(
+            subject=title, template="notifications/email/membership_changed", context=context
+        ),
+    )
 
 
 def _check_reporting_line(membership: Membership) -> None:

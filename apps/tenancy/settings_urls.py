@@ -20,7 +20,7 @@ urlpatterns = [
     path("invitations/", views.invitation_list, name="settings_invitations"),
     path(
         "invitations/<int:invitation_id>/revoke/",
-        views.invitation_revoke,
+        views.invitation_revoke_view,
         name="settings_invitation_revoke",
     ),
     path("teams/", views.team_list, name="settings_teams"),

@@ -1,5 +1,11 @@
-# STUB: replaced as the feature lands
+"""The organisation's home page: what matters to this member's role."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from apps.tenancy.selectors import home_summary
 
 
-def home(request, **kwargs):
-    raise NotImplementedError
+def home(request: HttpRequest, org_slug: str) -> HttpResponse:
+    summary = home_summary(membership=request.membership)
+    return render(request, f"tenancy/home_{request.membership.role}.html", {"summary": summary})

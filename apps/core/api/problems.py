@@ -1,9 +1,12 @@
 """RFC 9457 problem details for every API error."""
 
+from http import HTTPStatus
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -73,9 +76,36 @@ def problem_exception_handler(exc, context):
 
 
 def status_text(code: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(code).phrase
     except ValueError:
         return "Error"
+
+
+class ProblemSerializer(serializers.Serializer):
+    """The shape of every error response (for the OpenAPI document)."""
+
+    type = serializers.CharField(default="about:blank")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(required=False)
+    errors = serializers.DictField(
+        required=False, help_text="For invalid input: each field's name and its messages."
+    )
+
+    class Meta:
+        ref_name = "Problem"
+
+
+def problem_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """Error responses for `@extend_schema(responses={200: ..., **problem_responses(401, 404)})`.
+
+    Keyed by status code alone: drf-spectacular's list detection reads the lowest key, and a
+    `(code, media type)` key would hide the pagination parameters of list endpoints.
+    """
+    return {
+        code: OpenApiResponse(
+            ProblemSerializer, description=f"{status_text(code)} (application/problem+json)"
+        )
+        for code in codes
+    }

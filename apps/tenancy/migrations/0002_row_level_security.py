@@ -1,0 +1,12 @@
+from django.db import migrations
+
+from apps.tenancy.rls import EnableTenantRLS
+
+
+class Migration(migrations.Migration):
+    dependencies = [("tenancy", "0001_initial")]
+
+    operations = [
+        EnableTenantRLS("team"),
+        EnableTenantRLS("membership"),
+    ]
