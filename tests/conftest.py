@@ -69,3 +69,8 @@ def pytest_configure(config):
 
     # Hashing a password properly takes ~0.3 s by design; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run in-process unless a test starts a real worker (tests/notifications/…worker…).
+    from salesculture.celery import app as celery_app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    celery_app.conf.task_always_eager = True

@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from apps.audit.models import AuditEvent
 from apps.audit.selectors import audit_event_list
@@ -8,6 +9,7 @@ from apps.tenancy.permissions import admin_required
 
 
 @admin_required
+@require_safe
 def audit_log(request: HttpRequest, org_slug: str) -> HttpResponse:
     """Read-only: there is no page or endpoint that edits or deletes an audit event."""
     action = request.GET.get("action", "")[:64]

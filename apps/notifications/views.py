@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.notifications import categories
 from apps.notifications.models import Notification
@@ -20,6 +20,7 @@ from apps.tenancy.context import tenant_context
 from apps.tenancy.models import Membership, Organization
 
 
+@require_safe
 def notification_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     page = Paginator(select_notifications(recipient=request.membership), 25).get_page(
         request.GET.get("page")

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.accounts.forms import InvitationForm
 from apps.accounts.models import Invitation
@@ -15,7 +15,7 @@ from apps.core.errors import ApplicationError
 from apps.core.forms import apply_application_error
 from apps.tenancy import selectors, services
 from apps.tenancy.forms import MemberForm, OrganizationSettingsForm, TeamForm
-from apps.tenancy.models import Membership, Team
+from apps.tenancy.models import Membership, Organization, Team
 from apps.tenancy.permissions import admin_required
 
 
@@ -23,7 +23,11 @@ from apps.tenancy.permissions import admin_required
 @require_http_methods(["GET", "POST"])
 def organization_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
-    form = OrganizationSettingsForm(request.POST or None, instance=organization)
+    # The form validates a copy: a ModelForm writes into its instance while validating, and the
+    # service must see the values as they were to audit the change.
+    form = OrganizationSettingsForm(
+        request.POST or None, instance=Organization.objects.get(pk=organization.pk)
+    )
     if request.method == "POST" and form.is_valid():
         services.organization_update(
             organization=organization,
@@ -33,12 +37,11 @@ def organization_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
         )
         messages.success(request, _("Settings saved."))
         return redirect("settings_organization", org_slug=org_slug)
-    if request.method == "POST":
-        organization.refresh_from_db()  # the invalid form changed the instance in memory
     return render(request, "tenancy/settings/organization.html", {"form": form})
 
 
 @admin_required
+@require_safe
 def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     show_inactive = request.GET.get("show") == "all"
     members = selectors.member_list(include_inactive=show_inactive)

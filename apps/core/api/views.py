@@ -1,4 +1,4 @@
-"""The API's own pages: the OpenAPI document, its interactive docs, and the 404 for unknown paths."""
+"""The API's own pages: its interactive docs, and the 404 for unknown paths."""
 
 from functools import cache
 

@@ -117,8 +117,33 @@ HARBOR = {
     ],
 }
 
-EXTRA_FIRST = ["Avery", "Blair", "Cameron", "Drew", "Emerson", "Finley", "Harper", "Jamie", "Kendall", "Logan", "Quinn"]
-EXTRA_LAST = ["Adams", "Brooks", "Carter", "Diaz", "Evans", "Foster", "Garcia", "Hughes", "Ito", "Kim", "Lopez", "Novak"]
+EXTRA_FIRST = [
+    "Avery",
+    "Blair",
+    "Cameron",
+    "Drew",
+    "Emerson",
+    "Finley",
+    "Harper",
+    "Jamie",
+    "Kendall",
+    "Logan",
+    "Quinn",
+]
+EXTRA_LAST = [
+    "Adams",
+    "Brooks",
+    "Carter",
+    "Diaz",
+    "Evans",
+    "Foster",
+    "Garcia",
+    "Hughes",
+    "Ito",
+    "Kim",
+    "Lopez",
+    "Novak",
+]
 
 
 class Command(BaseCommand):
