@@ -25,7 +25,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 
 class MeApi(APIView):
-    """The token holder's membership and organisation; no query beyond authentication."""
+    """Who the token speaks for: the holder's membership and its organisation."""
 
     class OutputSerializer(MemberOutputSerializer):
         """The token holder's membership, with its organisation."""

@@ -52,7 +52,9 @@ def test_a_new_person_accepts_by_creating_their_account(invite, org, client):
     assert re.search(r"/invitations/[\w-]{40,}/", mail.outbox[0].body)
     path = _accept_path(issued)
     assert client.get(path).status_code == 200
-    response = client.post(path, {"full_name": "Nina Newhire", "password": "a fine long passphrase"})
+    response = client.post(
+        path, {"full_name": "Nina Newhire", "password": "a fine long passphrase"}
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/{org.slug}/"
     user = User.objects.get(email="newhire@example.test")
@@ -79,7 +81,9 @@ def test_an_expired_invitation_is_refused_clearly(invite, client):
     response = client.get(_accept_path(issued))
     assert response.status_code == 410
     assert "no longer valid" in response.content.decode()
-    post = client.post(_accept_path(issued), {"full_name": "X", "password": "a fine long passphrase"})
+    post = client.post(
+        _accept_path(issued), {"full_name": "X", "password": "a fine long passphrase"}
+    )
     assert post.status_code == 410
     assert not User.objects.filter(email="newhire@example.test").exists()
 

@@ -132,7 +132,9 @@ def test_the_docs_render_in_chromium_without_any_csp_violation(docs_server):
             )
             page.goto(docs_server + DOCS)
             page.locator(".swagger-ui .info .title").filter(has_text="salesculture API").wait_for()
-            page.locator(".opblock-summary-path", has_text="/api/v1/members/").first.wait_for()
+            operation = page.locator(".opblock-summary-path", has_text="/api/v1/members/").first
+            operation.click()  # React renders the operation's details: still no inline style
+            page.locator(".opblock-body").first.wait_for()
             page.wait_for_load_state("networkidle")
             violations = page.evaluate("window.__csp")
         finally:

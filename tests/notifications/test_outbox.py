@@ -68,10 +68,13 @@ def test_it_delivers_after_commit_with_its_fixed_message_id(
 
 
 def test_it_sends_nothing_when_the_write_rolls_back(ann, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
+    def write_then_fail():
+        with transaction.atomic():
             _enqueue(ann)
             raise RuntimeError("the domain write failed")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        write_then_fail()
     assert mail.outbox == []
     assert not OutboundEmail.objects.exists()
 
@@ -81,9 +84,9 @@ def test_a_broker_that_refuses_the_publish_does_not_fail_the_write(
 ):
     from apps.notifications.tasks import deliver_email
 
-    with mock.patch.object(deliver_email, "apply_async", side_effect=ConnectionError("down")):
-        with django_capture_on_commit_callbacks(execute=True):
-            email = _enqueue(ann)
+    refuse = mock.patch.object(deliver_email, "apply_async", side_effect=ConnectionError("down"))
+    with refuse, django_capture_on_commit_callbacks(execute=True):
+        email = _enqueue(ann)
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.PENDING
     assert mail.outbox == []
@@ -105,8 +108,9 @@ def test_delivery_is_idempotent(ann):
 
 
 def test_a_failing_mail_server_is_retried_with_backoff_then_given_up(ann, settings):
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 1}}}  # fmt: skip
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    closed_port = {"host": "127.0.0.1", "port": 9, "timeout": 1}
+    settings.MAILERS = {"default": {"BACKEND": smtp, "OPTIONS": closed_port}}
     email = _enqueue(ann)
     now = timezone.now()
     assert outbox_deliver(email_id=email.pk, now=now) == DeliveryResult.RETRY

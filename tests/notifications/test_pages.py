@@ -29,7 +29,9 @@ def test_opening_one_marks_it_read_and_follows_its_link(ann, org, client_for):
     notification = notification_create(
         recipient=ann, category="membership", title="Go", url=f"/{org.slug}/me/"
     )
-    url = reverse("notification_open", kwargs={"org_slug": org.slug, "notification_id": notification.pk})
+    url = reverse(
+        "notification_open", kwargs={"org_slug": org.slug, "notification_id": notification.pk}
+    )
     assert client_for(ann).get(url).status_code == 405  # a link alone never changes data
     response = client_for(ann).post(url)
     assert response.status_code == 302
@@ -42,7 +44,9 @@ def test_an_external_link_is_not_followed(ann, org, client_for):
     notification = notification_create(
         recipient=ann, category="membership", title="Go", url="https://evil.example/"
     )
-    url = reverse("notification_open", kwargs={"org_slug": org.slug, "notification_id": notification.pk})
+    url = reverse(
+        "notification_open", kwargs={"org_slug": org.slug, "notification_id": notification.pk}
+    )
     response = client_for(ann).post(url)
     assert response["Location"] == reverse("notifications", kwargs={"org_slug": org.slug})
 
@@ -50,7 +54,9 @@ def test_an_external_link_is_not_followed(ann, org, client_for):
 def test_nobody_opens_someone_elses_notification(ann, org, client_for):
     bob = MembershipFactory()
     notification = notification_create(recipient=bob, category="membership", title="Bob's")
-    url = reverse("notification_open", kwargs={"org_slug": org.slug, "notification_id": notification.pk})
+    url = reverse(
+        "notification_open", kwargs={"org_slug": org.slug, "notification_id": notification.pk}
+    )
     assert client_for(ann).post(url).status_code == 404
 
 

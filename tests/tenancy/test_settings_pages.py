@@ -140,5 +140,6 @@ def test_the_outsider_cannot_see_or_edit_our_members(admin, org, outsider, clien
     )
     assert other.post(deactivate).status_code == 404
     member.refresh_from_db()
-    assert member.is_active and member.role == "rep"
+    assert member.is_active
+    assert member.role == "rep"
     assert Organization.objects.count() == 2

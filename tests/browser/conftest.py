@@ -1,0 +1,241 @@
+"""End-to-end fixtures: headless Debian Chromium driven by Playwright against `live_server`.
+
+- `browser` (session): the system Chromium at /usr/bin/chromium; Playwright never downloads one.
+- `page`: a fresh browser context at the `viewport` (desktop by default; parametrize
+  `viewport` indirectly with "phone"). It records console errors, uncaught exceptions and
+  Content-Security-Policy violations, and fails the test at teardown if there were any.
+  `assert_clean(page)` checks the same thing in the middle of a journey, step by step.
+- `snap(page, name)`: a full-page screenshot in test-artifacts/screenshots/<test>-<name>.png.
+
+Tests that use the live server need `@pytest.mark.django_db(transaction=True)`: the server
+answers from another thread on its own database connection, so it sees committed rows only.
+"""
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+# Playwright's sync API keeps an asyncio loop in the main thread; Django would then refuse ORM
+# calls from the test body ("you cannot call this from an async context"). The test body is
+# synchronous code, so this is safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+# Collects `securitypolicyviolation` events of every document the page opens. Init scripts are
+# added through the DevTools protocol, so the page's own CSP does not apply to them.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation({
+    directive: event.effectiveDirective || event.violatedDirective,
+    blockedURI: event.blockedURI,
+    sourceFile: event.sourceFile,
+    line: event.lineNumber,
+    sample: event.sample,
+    documentURI: event.documentURI,
+  });
+}, true);
+"""
+
+
+@dataclass
+class PageProblems:
+    """What went wrong in the browser while a test ran, with the page it happened on."""
+
+    console_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.console_errors or self.csp_violations)
+
+    def report(self) -> str:
+        lines = [f"console error: {line}" for line in self.console_errors]
+        lines += [f"CSP violation: {line}" for line in self.csp_violations]
+        return "\n".join(lines)
+
+    def clear(self) -> None:
+        self.console_errors.clear()
+        self.csp_violations.clear()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's Chromium with "
+            "`apt-get update && apt-get install -y chromium` (or run scripts/ensure-services.sh "
+            "as root)."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def viewport(request) -> str:
+    """The viewport name: "desktop" unless a test parametrizes it (indirect=True)."""
+    name = getattr(request, "param", "desktop")
+    assert name in VIEWPORTS, f"unknown viewport {name!r}"
+    return name
+
+
+@pytest.fixture
+def desktop() -> dict:
+    return VIEWPORTS["desktop"]["viewport"]
+
+
+@pytest.fixture
+def phone() -> dict:
+    return VIEWPORTS["phone"]["viewport"]
+
+
+@pytest.fixture(scope="session")
+def browser_cache_table(django_db_setup, django_db_blocker):
+    """The login lockout counts failures in the database cache, which `migrate` does not make.
+
+    Created once per test database; it is not a model table, so the flush after each
+    transactional test leaves it in place.
+    """
+    with django_db_blocker.unblock():
+        call_command("createcachetable", verbosity=0)
+        if connection.vendor == "postgresql":
+            role = connection.settings_dict["OPTIONS"].get("assume_role")
+            if role:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "GRANT SELECT, INSERT, UPDATE, DELETE ON salesculture_cache TO "
+                        + connection.ops.quote_name(role)
+                    )
+
+
+@pytest.fixture
+def live_app(transactional_db, live_server, browser_cache_table):
+    """The live server, for a test whose rows are committed (transaction=True).
+
+    On PostgreSQL tests/conftest.py makes every connection `SET ROLE app_rw`, the restricted
+    application role, and the live server runs as that role too. But the flush that empties
+    the database after a transactional test needs TRUNCATE, which that role has not (and must
+    not have): for the flush only, connections go back to the owner. The next test sets the
+    role again.
+    """
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    role = _app_role_of_session()
+    if role and options.get("assume_role") != role:
+        options["assume_role"] = role
+        connection.close()
+    yield live_server
+    if role:
+        options.pop("assume_role", None)
+        connection.close()
+
+
+_SESSION_ROLE: dict[str, str | None] = {}
+
+
+def _app_role_of_session() -> str | None:
+    """The role tests/conftest.py chose for this session (remembered across the flushes)."""
+    if "role" not in _SESSION_ROLE:
+        _SESSION_ROLE["role"] = connection.settings_dict.get("OPTIONS", {}).get("assume_role")
+    return _SESSION_ROLE["role"]
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _restore_app_role(django_db_setup, django_db_blocker):
+    """After the browser tests, the rest of the session runs as the application role again."""
+    _app_role_of_session()
+    yield
+    role = _SESSION_ROLE.get("role")
+    if role:
+        connection.settings_dict.setdefault("OPTIONS", {})["assume_role"] = role
+        with django_db_blocker.unblock():
+            connection.close()
+
+
+@pytest.fixture
+def page_problems() -> PageProblems:
+    return PageProblems()
+
+
+@pytest.fixture
+def page(browser, viewport, live_app, page_problems):
+    """A new page in its own context (cookies included), recording problems as it goes."""
+    context = browser.new_context(base_url=live_app.url, **VIEWPORTS[viewport])
+    context.set_default_timeout(15_000)
+
+    def on_csp_violation(source, violation):
+        page_problems.csp_violations.append(
+            f"{violation.get('directive')} blocked {violation.get('blockedURI') or 'inline'} "
+            f"on {violation.get('documentURI')} "
+            f"({violation.get('sourceFile') or ''}:{violation.get('line') or ''}) "
+            f"{violation.get('sample') or ''}".strip()
+        )
+
+    context.expose_binding("__reportCspViolation", on_csp_violation)
+    context.add_init_script(CSP_LISTENER)
+    new_page = context.new_page()
+
+    def on_console(message):
+        text = message.text
+        if "Content Security Policy" in text:
+            page_problems.csp_violations.append(f"{text} (on {new_page.url})")
+        elif message.type == "error":
+            location = message.location or {}
+            page_problems.console_errors.append(
+                f"{text} (on {new_page.url}, {location.get('url', '')}:"
+                f"{location.get('lineNumber', '')})"
+            )
+
+    def on_response(response):
+        if response.status >= 500 and response.request.resource_type in {
+            "document",
+            "fetch",
+            "xhr",
+        }:
+            page_problems.console_errors.append(f"HTTP {response.status} from {response.url}")
+
+    new_page.on("console", on_console)
+    new_page.on("response", on_response)
+    new_page.on("pageerror", lambda error: page_problems.console_errors.append(f"uncaught {error}"))
+    new_page.problems = page_problems
+    yield new_page
+    context.close()
+    assert not page_problems, f"The browser reported problems:\n{page_problems.report()}"
+
+
+def assert_clean(page) -> None:
+    """No console error and no CSP violation so far (checked after each step of a journey)."""
+    problems: PageProblems = page.problems
+    assert not problems, f"The browser reported problems at {page.url}:\n{problems.report()}"
+
+
+def snap(page, name: str) -> Path:
+    """Save a full-page screenshot as test-artifacts/screenshots/<test name>-<name>.png."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "test").split(" ")[0]
+    test_name = current.rsplit("::", 1)[-1]
+    filename = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{test_name}-{name}").strip("_") + ".png"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / filename
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,79 @@
+"""Every page costs the same number of queries whatever the amount of data behind it."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from apps.accounts.services import invitation_create
+from apps.audit.services import audit_record
+from apps.notifications.services import notification_create
+from tests.factories import MembershipFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    ("home", {}),
+    ("me_profile", {}),
+    ("me_notification_preferences", {}),
+    ("me_tokens", {}),
+    ("notifications", {}),
+    ("settings_organization", {}),
+    ("settings_members", {}),
+    ("settings_invitations", {}),
+    ("settings_teams", {}),
+    ("settings_audit", {}),
+    ("settings_member_edit", {"member_id": "member"}),
+    ("settings_team_edit", {"team_id": "team"}),
+]
+
+
+def _grow(admin, team, count: int) -> None:
+    """Add `count` of everything the pages list: members, notifications, invitations, events."""
+    for i in range(count):
+        member = MembershipFactory(team=team, reports_to=admin, role="rep")
+        notification_create(recipient=admin, category="membership", title=f"n{i}")
+        invitation_create(actor=admin, email=f"invitee{i}-{member.pk}@example.test", role="rep")
+        audit_record(actor=member, action="test.grow", target=member)
+    TeamFactory()
+
+
+def _queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize(("name", "params"), PAGES, ids=[name for name, _ in PAGES])
+def test_the_page_costs_the_same_queries_with_ten_times_the_rows(
+    name, params, org, admin, client_for
+):
+    team = TeamFactory(name="Sales")
+    admin.team = team
+    admin.save()
+    objects = {"member": admin.pk, "team": team.pk}
+    path = reverse(
+        name, kwargs={"org_slug": org.slug, **{k: objects[v] for k, v in params.items()}}
+    )
+    client = client_for(admin)
+    _grow(admin, team, 2)
+    small = _queries(client, path)
+    _grow(admin, team, 20)
+    large = _queries(client, path)
+    assert small == large
+    assert large <= 16, "a page should need a handful of queries"
+
+
+def test_the_home_page_queries_are_the_ones_we_expect(org, admin, client_for,
+                                                      django_assert_num_queries):  # fmt: skip
+    _grow(admin, TeamFactory(), 5)
+    client = client_for(admin)
+    client.get(f"/{org.slug}/")  # warm the session
+    with django_assert_num_queries(15):
+        # 1 session, 2 user, 3 organisation by slug, 4 savepoint, 5 set_config(app.org_id),
+        # 6 membership (+user, team, manager), 7 five latest notifications, 8 direct reports,
+        # 9 member counts (one aggregate), 10 team count, 11 pending invitations count,
+        # 12 unread count (nav), 13 organisations for the switcher (nav),
+        # 14 set_config restore, 15 release savepoint
+        client.get(f"/{org.slug}/")
