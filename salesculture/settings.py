@@ -160,20 +160,22 @@ _email_backend = env_str("EMAIL_BACKEND", default="django.core.mail.backends.con
 MAILERS = {
     "default": {
         "BACKEND": _email_backend,
-        "OPTIONS": (
-            {
-                "host": env_str("EMAIL_HOST", default="127.0.0.1"),
-                "port": env_int("EMAIL_PORT", default=25),
-                "username": env_str("EMAIL_HOST_USER", default=""),
-                "password": env_str("EMAIL_HOST_PASSWORD", default=""),
-                "use_tls": env_bool("EMAIL_USE_TLS", default=False),
-                "timeout": env_int("EMAIL_TIMEOUT", default=20),
-            }
-            if _email_backend.endswith("smtp.EmailBackend")
-            else {}
-        ),
+        "OPTIONS": {},
     }
 }
+if _email_backend.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env_str("EMAIL_HOST", default="127.0.0.1"),
+        "port": env_int("EMAIL_PORT", default=25),
+        "username": env_str("EMAIL_HOST_USER", default=""),
+        "password": env_str("EMAIL_HOST_PASSWORD", default=""),
+        "use_tls": env_bool("EMAIL_USE_TLS", default=False),
+        "timeout": env_int("EMAIL_TIMEOUT", default=20),
+    }
+elif _email_backend.endswith("filebased.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "file_path": env_str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+    }
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", default="salesculture <noreply@salesculture.test>"
 )
@@ -187,6 +189,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool(
     "CELERY_TASK_ALWAYS_EAGER", default=DATABASE_URL.startswith("sqlite")
 )
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

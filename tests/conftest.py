@@ -1,6 +1,6 @@
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, TransactionTestCase
 
 from apps.tenancy.context import tenant_context
 from apps.tenancy.dbroles import ensure_app_role
@@ -58,7 +58,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
         ensure_app_role(APP_ROLE)
         connection.settings_dict.setdefault("OPTIONS", {})["assume_role"] = APP_ROLE
         connection.close()
+    original_teardown = TransactionTestCase._fixture_teardown
+
+    def flush_as_owner(self):
+        # Emptying the tables between transactional tests uses TRUNCATE, which the application
+        # role must never have (TRUNCATE ignores row-level security): flush as the owner.
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+        try:
+            original_teardown(self)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET ROLE {APP_ROLE}")
+
+    TransactionTestCase._fixture_teardown = flush_as_owner
     yield
+    TransactionTestCase._fixture_teardown = original_teardown
     with django_db_blocker.unblock():
         connection.settings_dict["OPTIONS"].pop("assume_role", None)
         connection.close()

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -70,6 +71,8 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """A database that does not answer is a 503 ("try again in a moment"), not a crash page."""
+    # Rendered without the request: context processors would query the database, which may be
+    # the very thing that failed.
     if isinstance(sys.exception(), DatabaseError):
-        return render(request, "503.html", status=503)
-    return render(request, "500.html", status=500)
+        return HttpResponse(render_to_string("503.html"), status=503)
+    return HttpResponse(render_to_string("500.html"), status=500)

@@ -14,9 +14,12 @@ def ensure_app_role(role: str, *, password: str | None = None) -> None:
     """Create the role if missing and grant it exactly what the application needs."""
     quoted = connection.ops.quote_name(role)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
-        if cursor.fetchone() is None:
-            cursor.execute(f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB")
+        # Roles are cluster-wide and parallel test runs may race to create it: tolerate that.
+        cursor.execute(
+            "DO $$ BEGIN "
+            f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB; "
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        )
         cursor.execute(f"ALTER ROLE {quoted} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
         if password:
             cursor.execute(f"ALTER ROLE {quoted} PASSWORD %s", [password])

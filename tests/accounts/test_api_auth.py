@@ -14,7 +14,6 @@ from tests.factories import MembershipFactory, TeamFactory
 pytestmark = pytest.mark.django_db
 
 # The API fixtures of tests/core, shared (a candidate for tests/conftest.py).
-api_cache_table = api_fixtures.api_cache_table
 api_client = api_fixtures.api_client
 api_client_for = api_fixtures.api_client_for
 
@@ -45,7 +44,7 @@ def test_it_asks_for_credentials_without_an_authorization_header(api_client):
 
 
 @pytest.mark.parametrize("authorization", ["Basic YWRhOnNlY3JldA==", "Token sc_abc", "sc_abc"])
-def test_it_refuses_other_schemes(api_cache_table, admin, authorization):
+def test_it_refuses_other_schemes(admin, authorization):
     api_token_create(membership=admin, name="CRM")
     response = _client(authorization).get(ME)
     _assert_unauthorized(response, "Authentication credentials were not provided.")
@@ -55,19 +54,19 @@ def test_it_refuses_other_schemes(api_cache_table, admin, authorization):
     "authorization",
     ["Bearer", "Bearer ", "Bearer nonsense", "Bearer sc_" + "x" * 43, "Bearer sc_\x00", "bearer x"],
 )
-def test_it_refuses_a_token_that_does_not_exist(api_cache_table, admin, authorization):
+def test_it_refuses_a_token_that_does_not_exist(admin, authorization):
     response = _client(authorization).get(ME)
     _assert_unauthorized(response, str(INVALID_TOKEN))
 
 
-def test_it_refuses_a_revoked_token(api_cache_table, admin):
+def test_it_refuses_a_revoked_token(admin):
     issued = api_token_create(membership=admin, name="CRM")
     api_token_revoke(token=issued.token, actor=admin)
     response = _client(f"Bearer {issued.secret}").get(ME)
     _assert_unauthorized(response, str(INVALID_TOKEN))
 
 
-def test_it_refuses_the_token_of_a_deactivated_member(api_cache_table, admin):
+def test_it_refuses_the_token_of_a_deactivated_member(admin):
     issued = api_token_create(membership=admin, name="CRM")
     admin.is_active = False
     admin.save(update_fields=["is_active"])
@@ -75,7 +74,7 @@ def test_it_refuses_the_token_of_a_deactivated_member(api_cache_table, admin):
     _assert_unauthorized(response, str(INVALID_TOKEN))
 
 
-def test_it_refuses_the_token_of_a_deactivated_user(api_cache_table, admin):
+def test_it_refuses_the_token_of_a_deactivated_user(admin):
     issued = api_token_create(membership=admin, name="CRM")
     admin.user.is_active = False
     admin.user.save(update_fields=["is_active"])
@@ -83,13 +82,13 @@ def test_it_refuses_the_token_of_a_deactivated_user(api_cache_table, admin):
     _assert_unauthorized(response, str(INVALID_TOKEN))
 
 
-def test_a_session_cookie_alone_does_not_authenticate(api_cache_table, admin, client_for):
+def test_a_session_cookie_alone_does_not_authenticate(admin, client_for):
     response = client_for(admin).get(ME)  # logged in to the web app, no token
     assert response.status_code == 401  # not a redirect to the login page
     assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
 
 
-def test_a_valid_token_works_and_records_its_use(api_cache_table, admin):
+def test_a_valid_token_works_and_records_its_use(admin):
     issued = api_token_create(membership=admin, name="CRM")
     response = _client(f"Bearer {issued.secret}").get(ME)
     assert response.status_code == 200

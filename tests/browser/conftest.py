@@ -2,8 +2,9 @@
 
 - `browser` (session): the system Chromium at /usr/bin/chromium; Playwright never downloads one.
 - `page`: a fresh browser context at the `viewport` (desktop by default; parametrize
-  `viewport` indirectly with "phone"). It records console errors, uncaught exceptions and
-  Content-Security-Policy violations, and fails the test at teardown if there were any.
+  `viewport` indirectly with "phone"). It records console errors, uncaught exceptions, server
+  errors (5xx) and Content-Security-Policy violations, and fails the test at teardown if there
+  were any.
   `assert_clean(page)` checks the same thing in the middle of a journey, step by step.
 - `snap(page, name)`: a full-page screenshot in test-artifacts/screenshots/<test>-<name>.png.
 
@@ -17,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 # Playwright's sync API keeps an asyncio loop in the main thread; Django would then refuse ORM
@@ -111,27 +111,8 @@ def phone() -> dict:
     return VIEWPORTS["phone"]["viewport"]
 
 
-@pytest.fixture(scope="session")
-def browser_cache_table(django_db_setup, django_db_blocker):
-    """The login lockout counts failures in the database cache, which `migrate` does not make.
-
-    Created once per test database; it is not a model table, so the flush after each
-    transactional test leaves it in place.
-    """
-    with django_db_blocker.unblock():
-        call_command("createcachetable", verbosity=0)
-        if connection.vendor == "postgresql":
-            role = connection.settings_dict["OPTIONS"].get("assume_role")
-            if role:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "GRANT SELECT, INSERT, UPDATE, DELETE ON salesculture_cache TO "
-                        + connection.ops.quote_name(role)
-                    )
-
-
 @pytest.fixture
-def live_app(transactional_db, live_server, browser_cache_table):
+def live_app(transactional_db, live_server):
     """The live server, for a test whose rows are committed (transaction=True).
 
     On PostgreSQL tests/conftest.py makes every connection `SET ROLE app_rw`, the restricted
@@ -233,7 +214,7 @@ def assert_clean(page) -> None:
 def snap(page, name: str) -> Path:
     """Save a full-page screenshot as test-artifacts/screenshots/<test name>-<name>.png."""
     current = os.environ.get("PYTEST_CURRENT_TEST", "test").split(" ")[0]
-    test_name = current.rsplit("::", 1)[-1]
+    test_name = current.rsplit("::", 1)[-1].replace("[", "-").replace("]", "")
     filename = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{test_name}-{name}").strip("_") + ".png"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / filename

@@ -1,28 +1,20 @@
 """API fixtures: clients that authenticate as a membership with a real bearer token."""
 
 import pytest
-from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from apps.accounts.tokens import api_token_create
 from apps.tenancy.context import tenant_context
 
 
-@pytest.fixture(scope="session")
-def api_cache_table(django_db_setup, django_db_blocker):
-    """The throttles count in the database cache; `migrate` does not create its table."""
-    with django_db_blocker.unblock():
-        call_command("createcachetable", verbosity=0)
-
-
 @pytest.fixture
-def api_client(db, api_cache_table) -> APIClient:
+def api_client(db) -> APIClient:
     """A client without credentials."""
     return APIClient()
 
 
 @pytest.fixture
-def api_client_for(db, api_cache_table):
+def api_client_for(db):
     """A client sending `Authorization: Bearer <a new token of membership>`."""
 
     def make(membership) -> APIClient:

@@ -70,7 +70,9 @@ class InvitationListCreateApi(IdempotentCreateMixin, generics.ListCreateAPIView)
         return Invitation.objects.all()
 
     def perform_create(self, serializer):
-        serializer.instance = _invite(invited_by=self.request.membership, **serializer.validated_data)
+        serializer.instance = _invite(
+            invited_by=self.request.membership, **serializer.validated_data
+        )
 
 
 class InvitationViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -78,7 +80,9 @@ class InvitationViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, viewsets
     queryset = Invitation.objects.all()
 
     def perform_create(self, serializer):
-        serializer.instance = _invite(invited_by=self.request.membership, **serializer.validated_data)
+        serializer.instance = _invite(
+            invited_by=self.request.membership, **serializer.validated_data
+        )
 
 
 router = SimpleRouter()

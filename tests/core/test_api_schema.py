@@ -9,7 +9,6 @@ from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management import call_command
 from django.test.testcases import LiveServerThread
 
-
 pytestmark = pytest.mark.django_db
 
 SCHEMA = "/api/v1/schema/"
@@ -84,7 +83,7 @@ def test_a_members_token_does_not_change_the_document(api_client, api_client_for
 
 
 @pytest.fixture
-def docs_server(django_db_blocker, api_cache_table):
+def docs_server(django_db_blocker):
     """A live server of the whole site, without `live_server`'s transactional database: these
     pages read no rows (only the throttle writes its counter, in the server's own connection),
     so there is nothing to flush afterwards."""

@@ -11,7 +11,6 @@ from tests.factories import MembershipFactory, TeamFactory
 pytestmark = pytest.mark.django_db
 
 # The API fixtures of tests/core, shared (a candidate for tests/conftest.py).
-api_cache_table = api_fixtures.api_cache_table
 api_client_for = api_fixtures.api_client_for
 
 MEMBERS = "/api/v1/members/"
