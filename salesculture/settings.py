@@ -156,7 +156,11 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- E-mail ---------------------------------------------------------------------------------
-_email_backend = env_str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+_email_backend = env_str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends."
+    + ("smtp.EmailBackend" if PRODUCTION else "console.EmailBackend"),
+)
 MAILERS = {
     "default": {
         "BACKEND": _email_backend,
