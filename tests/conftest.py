@@ -1,7 +1,9 @@
 import pytest
 from django.db import connection
 from django.test import Client, TransactionTestCase
+from rest_framework.test import APIClient
 
+from apps.accounts.tokens import api_token_create
 from apps.tenancy.context import tenant_context
 from apps.tenancy.dbroles import ensure_app_role
 from tests.factories import MembershipFactory, OrganizationFactory
@@ -36,6 +38,26 @@ def client_for():
     def make(membership) -> Client:
         client = Client()
         client.force_login(membership.user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client(db) -> APIClient:
+    """A client without credentials."""
+    return APIClient()
+
+
+@pytest.fixture
+def api_client_for(db):
+    """A client sending `Authorization: Bearer <a new token of membership>`."""
+
+    def make(membership) -> APIClient:
+        with tenant_context(membership.organization_id):
+            issued = api_token_create(membership=membership, name="Test integration")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
         return client
 
     return make

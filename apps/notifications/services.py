@@ -130,7 +130,9 @@ def _publish(*, organization_id: int, email_id: int) -> None:
         )
     except Exception:
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
-        logger.warning("Broker unavailable; e-mail %s waits for the sweep.", email_id, exc_info=True)
+        logger.warning(
+            "Broker unavailable; e-mail %s waits for the sweep.", email_id, exc_info=True
+        )
 
 
 def notification_create(

@@ -1,6 +1,5 @@
 """The members API: the organisation's directory, read only (members are managed in the app)."""
 
-from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -10,7 +9,7 @@ from rest_framework.views import APIView
 from apps.core.api.pagination import CreatedCursorPagination
 from apps.core.api.problems import problem_responses
 from apps.tenancy.models import Membership, Team
-from apps.tenancy.selectors import member_list
+from apps.tenancy.selectors import member_list, member_search
 
 
 class TeamOutputSerializer(serializers.Serializer):
@@ -67,7 +66,7 @@ class MemberListApi(APIView):
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        members = _member_search(**filters.validated_data)
+        members = member_search(**filters.validated_data)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(members, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
@@ -85,16 +84,3 @@ class MemberDetailApi(APIView):
     def get(self, request, member_id: int):
         member = get_object_or_404(member_list(include_inactive=True), pk=member_id)
         return Response(self.OutputSerializer(member).data)
-
-
-def _member_search(*, role: str = "", team: int | None = None, q: str = "") -> QuerySet:
-    members = member_list()
-    if role:
-        members = members.filter(role=role)
-    if team is not None:
-        members = members.filter(team_id=team)
-    if q := q.strip():
-        members = members.filter(
-            Q(user__full_name__icontains=q) | Q(user__email__icontains=q) | Q(title__icontains=q)
-        )
-    return members

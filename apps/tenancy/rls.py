@@ -61,3 +61,74 @@ class EnableTenantRLS(migrations.operations.base.Operation):
 
     def deconstruct(self):
         return (f"{__name__}.{type(self).__name__}", [self.model_name], {})
+
+
+def tenant_key_sql(table: str) -> list[str]:
+    """UNIQUE (organization_id, id): what composite foreign keys from child tables point at."""
+    return [
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{table}_org_id_key" UNIQUE (organization_id, id)'
+    ]
+
+
+def tenant_fk_name(table: str, column: str) -> str:
+    return f"{table}_{column}_same_org"[:63]
+
+
+class AddTenantKey(EnableTenantRLS):
+    """`UNIQUE (organization_id, id)` on a tenant table (PostgreSQL only)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._run(app_label, schema_editor, to_state, tenant_key_sql)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._run(
+            app_label, schema_editor, from_state,
+            lambda table: [f'ALTER TABLE "{table}" DROP CONSTRAINT "{table}_org_id_key"'],
+        )  # fmt: skip
+
+    def describe(self):
+        return f"Add UNIQUE (organization_id, id) to {self.model_name}"
+
+
+class AddTenantForeignKey(migrations.operations.base.Operation):
+    """Parent and child rows must belong to the same organisation, enforced by PostgreSQL:
+    FOREIGN KEY (organization_id, <field>_id) REFERENCES parent (organization_id, id)."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, model_name: str, field_name: str):
+        self.model_name = model_name
+        self.field_name = field_name
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def _tables(self, app_label, state):
+        model = state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.field_name)
+        return model._meta.db_table, field.column, field.related_model._meta.db_table
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table, column, parent = self._tables(app_label, to_state)
+        schema_editor.execute(
+            f'ALTER TABLE "{table}" ADD CONSTRAINT "{tenant_fk_name(table, column)}" '
+            f'FOREIGN KEY (organization_id, "{column}") '
+            f'REFERENCES "{parent}" (organization_id, id) DEFERRABLE INITIALLY DEFERRED'
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table, column, _parent = self._tables(app_label, from_state)
+        schema_editor.execute(
+            f'ALTER TABLE "{table}" DROP CONSTRAINT "{tenant_fk_name(table, column)}"'
+        )
+
+    def describe(self):
+        return f"Same-organisation foreign key {self.model_name}.{self.field_name}"
+
+    def deconstruct(self):
+        return (f"{__name__}.{type(self).__name__}", [self.model_name, self.field_name], {})

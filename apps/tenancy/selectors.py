@@ -100,3 +100,19 @@ def team_list_with_counts() -> QuerySet[Team]:
     return Team.objects.annotate(
         member_count=models.Count("members", filter=models.Q(members__is_active=True))
     ).order_by("name")
+
+
+def member_search(*, role: str = "", team: int | None = None, q: str = "") -> QuerySet[Membership]:
+    """Active members filtered by role, team and a free-text search on name, e-mail, title."""
+    members = member_list()
+    if role:
+        members = members.filter(role=role)
+    if team is not None:
+        members = members.filter(team_id=team)
+    if q := q.strip():
+        members = members.filter(
+            models.Q(user__full_name__icontains=q)
+            | models.Q(user__email__icontains=q)
+            | models.Q(title__icontains=q)
+        )
+    return members

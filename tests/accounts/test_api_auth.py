@@ -8,14 +8,10 @@ from apps.accounts.authentication import INVALID_TOKEN
 from apps.accounts.models import ApiToken
 from apps.accounts.tokens import api_token_create, api_token_revoke
 from apps.core.api.problems import PROBLEM_CONTENT_TYPE
-from tests.core import conftest as api_fixtures
 from tests.factories import MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
-# The API fixtures of tests/core, shared (a candidate for tests/conftest.py).
-api_client = api_fixtures.api_client
-api_client_for = api_fixtures.api_client_for
 
 ME = "/api/v1/me/"
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 # Playwright's sync API keeps an asyncio loop in the main thread; Django would then refuse ORM
 # calls from the test body ("you cannot call this from an async context"). The test body is
@@ -115,43 +114,10 @@ def phone() -> dict:
 def live_app(transactional_db, live_server):
     """The live server, for a test whose rows are committed (transaction=True).
 
-    On PostgreSQL tests/conftest.py makes every connection `SET ROLE app_rw`, the restricted
-    application role, and the live server runs as that role too. But the flush that empties
-    the database after a transactional test needs TRUNCATE, which that role has not (and must
-    not have): for the flush only, connections go back to the owner. The next test sets the
-    role again.
+    On PostgreSQL the server's connections run as the restricted application role, like the
+    test's own (tests/conftest.py sets `assume_role` and flushes as the owner between tests).
     """
-    options = connection.settings_dict.setdefault("OPTIONS", {})
-    role = _app_role_of_session()
-    if role and options.get("assume_role") != role:
-        options["assume_role"] = role
-        connection.close()
-    yield live_server
-    if role:
-        options.pop("assume_role", None)
-        connection.close()
-
-
-_SESSION_ROLE: dict[str, str | None] = {}
-
-
-def _app_role_of_session() -> str | None:
-    """The role tests/conftest.py chose for this session (remembered across the flushes)."""
-    if "role" not in _SESSION_ROLE:
-        _SESSION_ROLE["role"] = connection.settings_dict.get("OPTIONS", {}).get("assume_role")
-    return _SESSION_ROLE["role"]
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _restore_app_role(django_db_setup, django_db_blocker):
-    """After the browser tests, the rest of the session runs as the application role again."""
-    _app_role_of_session()
-    yield
-    role = _SESSION_ROLE.get("role")
-    if role:
-        connection.settings_dict.setdefault("OPTIONS", {})["assume_role"] = role
-        with django_db_blocker.unblock():
-            connection.close()
+    return live_server
 
 
 @pytest.fixture

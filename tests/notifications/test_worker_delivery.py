@@ -26,6 +26,7 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL and Redis"),
 ]
 
+
 @pytest.fixture
 def worker(tmp_path, settings):
     """A Celery worker on its own queue; e-mail lands as files in `tmp_path / "mail"`."""

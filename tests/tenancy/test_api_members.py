@@ -5,13 +5,10 @@ import pytest
 from apps.core.api.problems import PROBLEM_CONTENT_TYPE
 from apps.core.api.throttling import MembershipRateThrottle
 from apps.tenancy.context import tenant_context
-from tests.core import conftest as api_fixtures
 from tests.factories import MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
-# The API fixtures of tests/core, shared (a candidate for tests/conftest.py).
-api_client_for = api_fixtures.api_client_for
 
 MEMBERS = "/api/v1/members/"
 

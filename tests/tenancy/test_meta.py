@@ -106,3 +106,33 @@ def test_only_listed_modules_use_the_all_tenants_escape_hatch():
         if "migrations" not in path.parts and re.search(r"\.all_tenants\b", path.read_text())
     }
     assert users <= ALL_TENANTS_USERS
+
+
+def _tenant_foreign_keys():
+    for model in tenant_models():
+        for field in model._meta.concrete_fields:
+            if (
+                field.is_relation
+                and field.name != "organization"
+                and issubclass(field.related_model, TenantOwned)
+            ):
+                yield model, field
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="composite keys are checked in SQL")
+@pytest.mark.parametrize(
+    ("model", "field"),
+    list(_tenant_foreign_keys()),
+    ids=[f"{m._meta.label_lower}.{f.name}" for m, f in _tenant_foreign_keys()],
+)
+def test_parent_and_child_rows_must_share_the_organisation(model, field):
+    from apps.tenancy.rls import tenant_fk_name
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = %s",
+            [tenant_fk_name(model._meta.db_table, field.column)],
+        )
+        row = cursor.fetchone()
+    assert row is not None, "add AddTenantForeignKey to a migration"
+    assert row[0].startswith(f"FOREIGN KEY (organization_id, {field.column})")

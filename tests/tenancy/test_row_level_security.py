@@ -103,3 +103,18 @@ def test_the_audit_log_cannot_be_edited_or_deleted_even_in_its_own_organisation(
             with pytest.raises(DatabaseError):
                 cursor.execute(statement, params)
             transaction.set_rollback(True)
+
+
+def test_a_child_row_cannot_point_at_another_organisations_parent(org, rows):
+    from django.db import IntegrityError
+
+    mine, theirs = rows
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Deferred constraints are checked at commit; force the check now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with pytest.raises(IntegrityError):
+            cursor.execute(
+                'UPDATE "tenancy_membership" SET team_id = %s WHERE id = %s',
+                [theirs["tenancy.team"].pk, mine["tenancy.membership"].pk],
+            )
+        transaction.set_rollback(True)
