@@ -66,13 +66,28 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return _problem(404, "Not Found", "There is no such resource.")
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """A database that does not answer is a 503 ("try again in a moment"), not a crash page."""
+    unavailable = isinstance(sys.exception(), DatabaseError)
+    if request.path.startswith("/api/"):
+        if unavailable:
+            return _problem(503, "Service Unavailable", "Please retry in a moment.")
+        return _problem(500, "Internal Server Error", "The error was logged.")
     # Rendered without the request: context processors would query the database, which may be
     # the very thing that failed.
-    if isinstance(sys.exception(), DatabaseError):
+    if unavailable:
         return HttpResponse(render_to_string("503.html"), status=503)
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def _problem(status: int, title: str, detail: str) -> JsonResponse:
+    return JsonResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        status=status,
+        content_type="application/problem+json",
+    )

@@ -57,3 +57,10 @@ def test_password_reset_sends_a_link_and_reveals_nothing(client, org, admin, mai
     unknown = client.post("/accounts/password/reset/", {"email": "nobody@example.test"})
     assert unknown.status_code == 302  # same answer: no account enumeration
     assert len(mailoutbox) == 1
+
+
+def test_api_errors_outside_a_view_are_problem_json(client):
+    response = client.get("/api/v2/anything/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 404
