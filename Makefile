@@ -77,7 +77,7 @@ test-main: venv
 	@rc=0; \
 	$(PG_ENV) CELERY_TASK_ALWAYS_EAGER=1 $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not smoke" \
 		--durations=10 $(PYTEST_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "make test: the main run collected no tests" >&2; fi; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest ran no tests (exit code 5: nothing collected, or every worker crashed at start-up)" >&2; fi; \
 	exit $$rc
 
 # The embedded smoke run: a fresh SQLite file, the demo's database engine and settings.

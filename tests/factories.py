@@ -102,6 +102,7 @@ def make_tenant_rows() -> dict:
         "notifications.emailpreference": EmailPreference.objects.create(
             membership=member, category="membership", enabled=False
         ),
+        **_recognition_rows(member),
         "core.idempotencyrecord": IdempotencyRecord.objects.create(
             membership=member,
             key=f"k{member.pk}",
@@ -110,3 +111,60 @@ def make_tenant_rows() -> dict:
             request_fingerprint="f",
         ),
     }
+
+
+def _recognition_rows(member) -> dict:
+    from apps.recognition.models import (
+        KudosRecipient,
+        KudosValue,
+        Letter,
+        LetterCopy,
+        LetterSubject,
+        Reaction,
+    )
+
+    helper = MembershipFactory(role="support")
+    value = ValueFactory()
+    kudos = KudosFactory(sender=member)
+    letter = Letter.objects.create(
+        sender=member, addressed_to=helper, body="Thank you", kudos=kudos
+    )
+    return {
+        "recognition.value": value,
+        "recognition.kudos": kudos,
+        "recognition.kudosrecipient": KudosRecipient.objects.create(
+            kudos=kudos, recipient=helper, created_at=kudos.created_at
+        ),
+        "recognition.kudosvalue": KudosValue.objects.create(kudos=kudos, value=value),
+        "recognition.reaction": Reaction.objects.create(kudos=kudos, member=helper, emoji="👏"),
+        "recognition.letter": letter,
+        "recognition.lettersubject": LetterSubject.objects.create(
+            letter=letter, member=helper, created_at=letter.created_at
+        ),
+        "recognition.lettercopy": LetterCopy.objects.create(letter=letter, member=member),
+    }
+
+
+class ValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recognition.Value"
+
+    name = factory.Sequence(lambda n: f"Value {n}")
+    description = "What we admire"
+
+
+class KudosFactory(factory.django.DjangoModelFactory):
+    """A kudos row (no recipients): use `send_kudos` in tests for the real thing."""
+
+    class Meta:
+        model = "recognition.Kudos"
+
+    sender = factory.SubFactory(MembershipFactory)
+    message = factory.Faker("sentence", nb_words=12)
+
+
+def send_kudos(sender, recipients, message="Thanks for the fast fix", **kwargs):
+    """Kudos through the service, as users send it."""
+    from apps.recognition.services import kudos_send
+
+    return kudos_send(sender=sender, recipients=list(recipients), message=message, **kwargs)

@@ -18,6 +18,7 @@ class OrganizationSettingsForm(forms.ModelForm):
             "rep_cost_per_hour",
             "manager_cost_per_hour",
             "managers_can_moderate",
+            "nudge_after_days",
             "default_phone_region",
         ]
 

@@ -77,6 +77,11 @@ class Organization(models.Model):
     managers_can_moderate = models.BooleanField(
         _("managers can moderate customer nominations"), default=True
     )
+    nudge_after_days = models.PositiveSmallIntegerField(
+        _("remind members who have thanked nobody for (days)"),
+        default=30,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+    )
     default_phone_region = models.CharField(
         _("default phone region"), max_length=2, default="US",
         help_text=_("Two-letter country code used for phone numbers without a country code."),

@@ -39,6 +39,16 @@ def register_handover(handler: HandoverHandler) -> HandoverHandler:
     return handler
 
 
+# Feature apps register what a new organisation starts with (default values, topics…); each
+# handler runs inside the new organisation's tenant context.
+_setup_handlers: list[Callable[[Organization], None]] = []
+
+
+def register_organization_setup(handler: Callable[[Organization], None]) -> Callable:
+    _setup_handlers.append(handler)
+    return handler
+
+
 def suggest_slug(name: str) -> str:
     base = slugify(name)[:40] or "team"
     if base in RESERVED_SLUGS:
@@ -63,6 +73,8 @@ def organization_create(*, name: str, slug: str, owner, time_zone: str = "UTC") 
     with tenant_context(organization):
         membership = membership_create(user=owner, role=Membership.Role.ADMIN)
         audit_record(actor=membership, action="organization.created", target=organization)
+        for handler in _setup_handlers:
+            handler(organization)
     return organization
 
 

@@ -9,4 +9,6 @@ urlpatterns = [
     path("me/", include("apps.accounts.me_urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("settings/", include("apps.tenancy.settings_urls")),
+    path("settings/", include("apps.recognition.settings_urls")),
+    path("", include("apps.recognition.urls")),
 ]

@@ -101,7 +101,7 @@ def test_organisation_settings_are_validated_and_audited(admin, org, client_for)
     good = client.post(url("settings_organization", org), {
         "name": "Acme Renamed", "time_zone": "America/New_York", "currency": "EUR",
         "callback_delay_minutes": 45, "rep_cost_per_hour": "50", "manager_cost_per_hour": "80",
-        "managers_can_moderate": "on", "default_phone_region": "US",
+        "managers_can_moderate": "on", "default_phone_region": "US", "nudge_after_days": 30,
     })  # fmt: skip
     assert good.status_code == 302
     org.refresh_from_db()

@@ -1,7 +1,7 @@
 """Everything under /api/v1/. Feature apps add their routes here (or `include()` them)."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import URLPattern, URLResolver, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from apps.accounts.apis import MeApi
@@ -28,6 +28,7 @@ urlpatterns = outside_login_required(
         path("me/", MeApi.as_view(), name="api_me"),
         path("members/", MemberListApi.as_view(), name="api_member_list"),
         path("members/<int:member_id>/", MemberDetailApi.as_view(), name="api_member_detail"),
+        path("", include("apps.recognition.api_urls")),
         # Last: any other path under /api/v1/ is a problem+json 404.
         re_path(r"^.*$", ApiNotFoundView.as_view(), name="api_not_found"),
     ]
