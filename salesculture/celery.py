@@ -15,4 +15,9 @@ app.conf.beat_schedule = {
     # Safety net of the outbox: anything whose first dispatch was lost is delivered here.
     "outbox-sweep": {"task": "notifications.outbox_sweep", "schedule": 60.0},
     "outbox-prune": {"task": "notifications.outbox_prune", "schedule": crontab(hour=3, minute=17)},
+    # Monday morning: remind members who have thanked nobody for a while.
+    "recognition-nudges": {
+        "task": "recognition.nudges_sweep",
+        "schedule": crontab(day_of_week="mon", hour=8, minute=5),
+    },
 }

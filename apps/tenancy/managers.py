@@ -105,12 +105,14 @@ class TenantQuerySet(models.QuerySet):
 
     def bulk_create(self, objs, *args, **kwargs):
         organization_id = require_organization_id()
+        objs = list(objs)  # may be a generator: read it once, here
         for obj in objs:
             obj.assign_organization(organization_id)
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs, *args, **kwargs):
         organization_id = require_organization_id()
+        objs = list(objs)
         for obj in objs:
             obj.assign_organization(organization_id)
         self._scope()

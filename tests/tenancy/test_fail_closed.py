@@ -67,3 +67,9 @@ def test_nested_contexts_restore_the_outer_organisation(org):
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('app.org_id', true)")
             assert cursor.fetchone()[0] == str(org.pk)
+
+
+def test_bulk_create_accepts_a_generator_and_fills_the_organisation(org):
+    Team.objects.bulk_create(Team(name=f"T{i}") for i in range(3))
+    assert sorted(Team.objects.values_list("name", flat=True)) == ["T0", "T1", "T2"]
+    assert set(Team.objects.values_list("organization_id", flat=True)) == {org.pk}

@@ -5,11 +5,11 @@ realistic volume for benchmarks. Feature apps add their own demo data through `D
 """
 
 import random
-from collections.abc import Callable
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from apps.accounts.models import User
 from apps.tenancy.context import tenant_context
@@ -17,9 +17,9 @@ from apps.tenancy.models import Membership, Organization, Team, UserOrganization
 
 DEMO_PASSWORD = "salesculture-demo"  # noqa: S105 - printed for the demo on purpose
 
-# Each feature app appends a function(organization, people: dict[str, Membership], rng) that
-# adds its demo rows inside the organisation's tenant context.
-DEMO_SEEDERS: list[Callable] = []
+# Each feature app has a function(organization, people: dict[str, Membership], rng) that adds
+# its demo rows inside the organisation's tenant context.
+DEMO_SEEDERS = ["apps.recognition.demo.seed"]
 
 NORTHWIND = {
     "name": "Northwind Supply",
@@ -172,7 +172,7 @@ class Command(BaseCommand):
                     if spec is NORTHWIND and members:
                         self._bulk_members(members, password, rng)
                     for seeder in DEMO_SEEDERS:
-                        seeder(organization, people, rng)
+                        import_string(seeder)(organization, people, rng)
         if not quiet:
             self._print_logins(logins)
 
