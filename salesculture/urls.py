@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/v1/", include("apps.core.api.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.notifications.public_urls")),
+    path("", include("apps.recognition.public_urls")),
     path("<slug:org_slug>/", include("apps.tenancy.urls")),
 ]

@@ -142,7 +142,23 @@ def _recognition_rows(member) -> dict:
             letter=letter, member=helper, created_at=letter.created_at
         ),
         "recognition.lettercopy": LetterCopy.objects.create(letter=letter, member=member),
+        **_nomination_rows(member, helper),
     }
+
+
+def _nomination_rows(member, helper) -> dict:
+    from apps.recognition.nomination_services import nomination_link_create, nomination_submit
+
+    link = nomination_link_create(creator=member, label="Acme rollout")
+    nomination = nomination_submit(
+        link=link,
+        nominee=helper,
+        helper_description="",
+        story="Fixed our order in an hour.",
+        customer_role="buyer",
+        consent=True,
+    )
+    return {"recognition.nominationlink": link, "recognition.nomination": nomination}
 
 
 class ValueFactory(factory.django.DjangoModelFactory):

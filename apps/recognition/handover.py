@@ -39,3 +39,18 @@ categories.register(
         description=_("A weekly reminder when you have not thanked anyone for a while."),
     )
 )
+categories.register(
+    Category(
+        key="nominations",
+        label=_("Customer nominations"),
+        description=_("Nominations about you or your people, and ones waiting for moderation."),
+    )
+)
+categories.register(
+    Category(
+        key="nomination_confirmation",
+        label=_("Confirmation to a customer"),
+        description=_("Sent to a customer who left an e-mail address with their nomination."),
+        transactional=True,
+    )
+)

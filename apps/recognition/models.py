@@ -275,3 +275,25 @@ class LetterCopy(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.letter_id} copy to {self.member_id}"
+
+
+# Customer nominations live in their own module; imported here so Django finds the models.
+from apps.recognition.nomination_models import (  # noqa: E402
+    CustomerEmailThrottle,
+    Nomination,
+    NominationLink,
+)
+
+__all__ = [
+    "CustomerEmailThrottle",
+    "Kudos",
+    "KudosRecipient",
+    "KudosValue",
+    "Letter",
+    "LetterCopy",
+    "LetterSubject",
+    "Nomination",
+    "NominationLink",
+    "Reaction",
+    "Value",
+]

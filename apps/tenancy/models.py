@@ -164,6 +164,11 @@ class Membership(TenantOwned):
     is_executive = models.BooleanField(_("executive"), default=False)
     phone_mobile = models.CharField(_("mobile phone"), max_length=32, blank=True)
     phone_office = models.CharField(_("office phone"), max_length=32, blank=True)
+    accepts_nominations = models.BooleanField(
+        _("customers may name me in nominations"),
+        default=True,
+        help_text=_("Shown by name and team on the organisation's public nomination form."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     joined_at = models.DateTimeField(auto_now_add=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)

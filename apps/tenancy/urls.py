@@ -11,4 +11,5 @@ urlpatterns = [
     path("settings/", include("apps.tenancy.settings_urls")),
     path("settings/", include("apps.recognition.settings_urls")),
     path("", include("apps.recognition.urls")),
+    path("", include("apps.recognition.nomination_urls")),
 ]

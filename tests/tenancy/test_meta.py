@@ -26,6 +26,8 @@ GLOBAL_MODELS = {
     "admin.logentry",
     "accounts.user_groups",
     "accounts.user_user_permissions",
+    # Hash of a customer's address and a day: throttles confirmation e-mail across organisations.
+    "recognition.customeremailthrottle",
 }
 
 
