@@ -15,6 +15,8 @@ app.conf.beat_schedule = {
     # Safety net of the outbox: anything whose first dispatch was lost is delivered here.
     "outbox-sweep": {"task": "notifications.outbox_sweep", "schedule": 60.0},
     "outbox-prune": {"task": "notifications.outbox_prune", "schedule": crontab(hour=3, minute=17)},
+    # Let it ring: remind managers of routine escalations whose callback is due.
+    "dependency-callbacks": {"task": "dependency.callbacks_sweep", "schedule": 60.0},
     # Monday morning: remind members who have thanked nobody for a while.
     "recognition-nudges": {
         "task": "recognition.nudges_sweep",

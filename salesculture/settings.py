@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.notifications",
     "apps.recognition",
+    "apps.dependency",
 ]
 
 MIDDLEWARE = [

@@ -103,6 +103,7 @@ def make_tenant_rows() -> dict:
             membership=member, category="membership", enabled=False
         ),
         **_recognition_rows(member),
+        **_dependency_rows(member, team),
         "core.idempotencyrecord": IdempotencyRecord.objects.create(
             membership=member,
             key=f"k{member.pk}",
@@ -184,3 +185,25 @@ def send_kudos(sender, recipients, message="Thanks for the fast fix", **kwargs):
     from apps.recognition.services import kudos_send
 
     return kudos_send(sender=sender, recipients=list(recipients), message=message, **kwargs)
+
+
+def _dependency_rows(member, team) -> dict:
+    from apps.dependency.models import EscalationChange, ServiceDetour, Topic
+    from apps.dependency.services import escalation_log
+
+    manager = MembershipFactory(role="manager")
+    rep = MembershipFactory(role="rep", reports_to=manager)
+    topic = Topic.objects.create(name=f"Pricing {rep.pk}", handled_by_team=team)
+    escalation = escalation_log(
+        actor=manager, rep=rep, channel="call", urgency="routine", topic=topic
+    )
+    return {
+        "dependency.topic": topic,
+        "dependency.escalation": escalation,
+        "dependency.escalationchange": EscalationChange.objects.create(
+            escalation=escalation, changed_by=manager, changes={"outcome": ["", "solved_alone"]}
+        ),
+        "dependency.servicedetour": ServiceDetour.objects.create(
+            rep=rep, occurred_at=timezone.now(), kind="repair", team=team, minutes=20
+        ),
+    }

@@ -1,5 +1,6 @@
 """Organisations (the tenant), their teams and memberships, and the global routing tables."""
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
@@ -42,6 +43,11 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 
+def validate_work_days(value: str) -> None:
+    if not value or any(ch not in "1234567" for ch in value) or len(set(value)) != len(value):
+        raise ValidationError(_("Use ISO weekday numbers once each, for example 12345."))
+
+
 def validate_slug_not_reserved(value: str) -> None:
     if value.lower() in RESERVED_SLUGS:
         raise ValidationError(_("“%(value)s” is reserved; please choose another address."),
@@ -77,6 +83,20 @@ class Organization(models.Model):
     managers_can_moderate = models.BooleanField(
         _("managers can moderate customer nominations"), default=True
     )
+    work_day_start = models.TimeField(_("working day starts"), default=datetime.time(8, 0))
+    work_day_end = models.TimeField(_("working day ends"), default=datetime.time(17, 0))
+    work_days = models.CharField(
+        _("working days"),
+        max_length=7,
+        default="12345",
+        help_text=_("ISO weekday numbers: 1 is Monday, 7 is Sunday."),
+        validators=[validate_work_days],
+    )
+    escalation_retention_months = models.PositiveSmallIntegerField(
+        _("keep escalation records for (months)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
     nudge_after_days = models.PositiveSmallIntegerField(
         _("remind members who have thanked nobody for (days)"),
         default=30,
@@ -94,6 +114,10 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.work_day_start and self.work_day_end and self.work_day_start >= self.work_day_end:
+            raise ValidationError({"work_day_end": _("The working day must end after it starts.")})
 
 
 class Team(TenantOwned):

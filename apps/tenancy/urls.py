@@ -12,4 +12,5 @@ urlpatterns = [
     path("settings/", include("apps.recognition.settings_urls")),
     path("", include("apps.recognition.urls")),
     path("", include("apps.recognition.nomination_urls")),
+    path("", include("apps.dependency.urls")),
 ]

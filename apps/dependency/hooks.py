@@ -1,0 +1,22 @@
+"""Hooks into the tenancy and notification apps."""
+
+from django.utils.translation import gettext_lazy as _
+
+from apps.dependency.services import callbacks_hand_over
+from apps.notifications import categories
+from apps.notifications.categories import Category
+from apps.tenancy.services import register_handover
+
+
+@register_handover
+def _hand_over_callbacks(leaving, successor) -> None:
+    callbacks_hand_over(leaving=leaving, successor=successor)
+
+
+categories.register(
+    Category(
+        key="callbacks",
+        label=_("Callback reminders"),
+        description=_("When it is time to call a rep back about a routine escalation."),
+    )
+)

@@ -1,0 +1,251 @@
+"""Write use-cases of the dependency tracker: logging escalations, the let-it-ring callback,
+recording outcomes."""
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.errors import ApplicationError
+from apps.dependency.models import NOTE_MAX_LENGTH, Escalation, EscalationChange, Topic
+from apps.notifications.services import EmailContent, notify
+from apps.tenancy.models import Membership, Organization, Team
+from apps.tenancy.selectors import reporting_tree_ids
+
+SUPPORT_CANNOT_LOG = "Support staff don't log escalations."
+REP_ONLY_FOR_SELF = "Reps log their own escalations only."
+MANAGER_OUTSIDE_TREE = "You can log escalations only for people in your reporting line."
+NO_MANAGER = "Choose the manager: this rep has no manager set."
+MANAGER_IS_REP = "The rep and the manager must be two people."
+INACTIVE_MEMBER = "%(name)s is no longer an active member."
+IN_THE_FUTURE = "An escalation can't be in the future."
+REDIRECT_NEEDS_TARGET = "Say who it was redirected to: a person or a team."
+MINUTES_RANGE = "Minutes must be between 0 and 1440."
+NOT_YOURS = "You can't change this escalation."
+
+
+# --- Let it ring -------------------------------------------------------------------------------
+
+
+def next_working_moment(organization: Organization, moment: dt.datetime) -> dt.datetime:
+    """`moment` if it falls in working hours on a working day (organisation's time zone), else
+    the start of the next working period."""
+    tz = zoneinfo.ZoneInfo(organization.time_zone)
+    local = moment.astimezone(tz)
+    days = {int(day) for day in organization.work_days} or {1, 2, 3, 4, 5}
+    start, end = organization.work_day_start, organization.work_day_end
+    for offset in range(8):
+        day = local.date() + dt.timedelta(days=offset)
+        if day.isoweekday() not in days:
+            continue
+        opens = dt.datetime.combine(day, start, tzinfo=tz)
+        closes = dt.datetime.combine(day, end, tzinfo=tz)
+        if offset == 0:
+            if local < opens:
+                return opens
+            if local < closes:
+                return moment
+            continue
+        return opens
+    return moment  # unreachable with at least one working day
+
+
+def callback_due_at(organization: Organization, occurred_at: dt.datetime) -> dt.datetime:
+    """Occurred + the organisation's delay, moved into working hours."""
+    due = occurred_at + dt.timedelta(minutes=organization.callback_delay_minutes)
+    return next_working_moment(organization, due)
+
+
+# --- Logging -----------------------------------------------------------------------------------
+
+
+def check_can_log_for(*, actor: Membership, rep: Membership) -> None:
+    """design.md: admins for anyone; managers for anyone in their reporting tree; reps for
+    themselves; support staff not at all."""
+    if actor.role == Membership.Role.SUPPORT:
+        raise ApplicationError(_(SUPPORT_CANNOT_LOG), code="forbidden")
+    if actor.role == Membership.Role.REP and rep.pk != actor.pk:
+        raise ApplicationError(_(REP_ONLY_FOR_SELF), code="forbidden")
+    manager_outside_tree = (
+        actor.role == Membership.Role.MANAGER
+        and rep.pk != actor.pk
+        and rep.pk not in reporting_tree_ids(actor)
+    )
+    if manager_outside_tree:
+        raise ApplicationError(_(MANAGER_OUTSIDE_TREE), code="forbidden")
+
+
+def _check_minutes(value: int | None, field: str) -> None:
+    if value is not None and not 0 <= value <= 1440:
+        raise ApplicationError(_(MINUTES_RANGE), field=field)
+
+
+@transaction.atomic
+def escalation_log(
+    *,
+    actor: Membership,
+    rep: Membership,
+    channel: str,
+    urgency: str,
+    topic: Topic | None = None,
+    manager: Membership | None = None,
+    occurred_at: dt.datetime | None = None,
+    note: str = "",
+    source: str = Escalation.Source.MANUAL,
+) -> Escalation:
+    """Record an escalation in seconds. A routine one gets its let-it-ring callback time."""
+    check_can_log_for(actor=actor, rep=rep)
+    manager = manager or rep.reports_to
+    if manager is None:
+        raise ApplicationError(_(NO_MANAGER), field="manager")
+    if manager.pk == rep.pk:
+        raise ApplicationError(_(MANAGER_IS_REP), field="manager")
+    for member, field in ((rep, "rep"), (manager, "manager")):
+        if not member.is_active:
+            raise ApplicationError(_(INACTIVE_MEMBER) % {"name": member.display_name}, field=field)
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now + dt.timedelta(minutes=5):
+        raise ApplicationError(_(IN_THE_FUTURE), field="occurred_at")
+    if channel not in Escalation.Channel.values:
+        raise ApplicationError(_("Choose a channel."), field="channel")
+    if urgency not in Escalation.Urgency.values:
+        raise ApplicationError(_("Choose urgent or routine."), field="urgency")
+    organization = Organization.objects.get(pk=rep.organization_id)
+    escalation = Escalation.objects.create(
+        rep=rep,
+        manager=manager,
+        occurred_at=occurred_at,
+        channel=channel,
+        topic=topic,
+        urgency=urgency,
+        note=note.replace("\x00", "").strip()[:NOTE_MAX_LENGTH],
+        callback_due_at=(
+            callback_due_at(organization, occurred_at)
+            if urgency == Escalation.Urgency.ROUTINE
+            else None
+        ),
+        source=source,
+        created_by=actor,
+    )
+    return escalation
+
+
+def check_can_change(*, actor: Membership, escalation: Escalation) -> None:
+    if actor.role == Membership.Role.ADMIN:
+        return
+    if actor.pk in (escalation.manager_id, escalation.rep_id):
+        return
+    if actor.role == Membership.Role.MANAGER and escalation.rep_id in reporting_tree_ids(actor):
+        return
+    raise ApplicationError(_(NOT_YOURS), code="forbidden")
+
+
+@transaction.atomic
+def escalation_record_outcome(
+    *,
+    escalation: Escalation,
+    actor: Membership,
+    outcome: str,
+    redirected_to_member: Membership | None = None,
+    redirected_to_team: Team | None = None,
+    manager_minutes: int | None = None,
+    rep_minutes: int | None = None,
+) -> Escalation:
+    """Record what happened, keeping the history of who changed what."""
+    check_can_change(actor=actor, escalation=escalation)
+    if outcome not in Escalation.Outcome.values or outcome == Escalation.Outcome.PENDING:
+        raise ApplicationError(_("Choose what happened."), field="outcome")
+    if outcome == Escalation.Outcome.REDIRECTED and not (
+        redirected_to_member or redirected_to_team
+    ):
+        raise ApplicationError(_(REDIRECT_NEEDS_TARGET), field="redirected_to_member")
+    if outcome != Escalation.Outcome.REDIRECTED:
+        redirected_to_member = redirected_to_team = None
+    _check_minutes(manager_minutes, "manager_minutes")
+    _check_minutes(rep_minutes, "rep_minutes")
+    fields = {
+        "outcome": outcome,
+        "redirected_to_member_id": redirected_to_member.pk if redirected_to_member else None,
+        "redirected_to_team_id": redirected_to_team.pk if redirected_to_team else None,
+        "manager_minutes": manager_minutes,
+        "rep_minutes": rep_minutes,
+    }
+    before = {name: getattr(escalation, name) for name in fields}
+    diff = {name: [before[name], value] for name, value in fields.items() if before[name] != value}
+    for name, value in fields.items():
+        setattr(escalation, name, value)
+    escalation.outcome_recorded_at = timezone.now()
+    if escalation.called_back_at is None and escalation.urgency == Escalation.Urgency.ROUTINE:
+        escalation.called_back_at = escalation.outcome_recorded_at
+    escalation.save()
+    if diff:
+        EscalationChange.objects.create(escalation=escalation, changed_by=actor, changes=diff)
+    return escalation
+
+
+# --- The callback scanner ----------------------------------------------------------------------
+
+
+def callbacks_remind(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Remind managers of routine escalations whose callback is due. Run every minute with an
+    injectable clock; safe to run twice (a reminded escalation is never reminded again) and by
+    several workers at once (rows are claimed with SKIP LOCKED)."""
+    now = now or timezone.now()
+    reminded = 0
+    with transaction.atomic():
+        due = list(
+            Escalation.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                callback_due_at__lte=now,
+                callback_reminded_at__isnull=True,
+                outcome=Escalation.Outcome.PENDING,
+            )
+            .select_related("rep__user", "manager__user", "topic")
+            .order_by("callback_due_at", "id")[:limit]
+        )
+        if not due:
+            return 0
+        organization = Organization.objects.get(pk=due[0].organization_id)
+        for escalation in due:
+            _remind(escalation, organization)
+            reminded += 1
+        Escalation.objects.filter(pk__in=[e.pk for e in due]).update(callback_reminded_at=now)
+    return reminded
+
+
+def _remind(escalation: Escalation, organization: Organization) -> None:
+    path = reverse(
+        "escalation_callback",
+        kwargs={"org_slug": organization.slug, "escalation_id": escalation.pk},
+    )
+    title = _("Call %(rep)s back: ask whether it is solved") % {"rep": escalation.rep.display_name}
+    notify(
+        recipient=escalation.manager,
+        category="callbacks",
+        title=title,
+        body=escalation.topic.name if escalation.topic else escalation.note,
+        url=path,
+        email=EmailContent(
+            subject=title,
+            template="dependency/email/callback_reminder",
+            context={
+                "escalation": escalation,
+                "organization": organization,
+                "callback_url": settings.SITE_URL + path,
+            },
+        ),
+    )
+
+
+def callbacks_hand_over(*, leaving: Membership, successor: Membership | None) -> int:
+    """Open escalations waiting on a leaving manager go to their successor."""
+    if successor is None:
+        return 0
+    return Escalation.objects.filter(manager=leaving, outcome=Escalation.Outcome.PENDING).update(
+        manager=successor
+    )
