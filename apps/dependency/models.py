@@ -77,6 +77,9 @@ class Escalation(TenantOwned):
     )  # fmt: skip
     urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices)
     note = models.CharField(_("note"), max_length=NOTE_MAX_LENGTH, blank=True)
+    # Same rep, same topic, within the previous 30 days: the rep never learned whom to call.
+    # Kept on the row (set when the topic is known) so reports over a year stay one scan.
+    repeats_topic = models.BooleanField(default=False)
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=Outcome.choices, blank=True, default=""
     )

@@ -116,7 +116,7 @@ def escalation_log(
     if urgency not in Escalation.Urgency.values:
         raise ApplicationError(_("Choose urgent or routine."), field="urgency")
     organization = Organization.objects.get(pk=rep.organization_id)
-    escalation = Escalation.objects.create(
+    escalation = Escalation(
         rep=rep,
         manager=manager,
         occurred_at=occurred_at,
@@ -132,7 +132,28 @@ def escalation_log(
         source=source,
         created_by=actor,
     )
+    escalation.repeats_topic = repeats_recent_topic(escalation)
+    escalation.save()
     return escalation
+
+
+REPEAT_WINDOW = dt.timedelta(days=30)
+
+
+def repeats_recent_topic(escalation: Escalation) -> bool:
+    """Did the same rep escalate the same topic in the 30 days before this one?"""
+    if escalation.topic_id is None:
+        return False
+    return (
+        Escalation.objects.filter(
+            rep_id=escalation.rep_id,
+            topic_id=escalation.topic_id,
+            occurred_at__gte=escalation.occurred_at - REPEAT_WINDOW,
+            occurred_at__lt=escalation.occurred_at,
+        )
+        .exclude(pk=escalation.pk)
+        .exists()
+    )
 
 
 def check_can_change(*, actor: Membership, escalation: Escalation) -> None:
