@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dependency', '0002_row_level_security'),
+        ("dependency", "0002_row_level_security"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='escalation',
-            name='repeats_topic',
+            model_name="escalation",
+            name="repeats_topic",
             field=models.BooleanField(default=False),
         ),
     ]

@@ -5,90 +5,223 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('recognition', '0002_row_level_security'),
-        ('tenancy', '0004_organization_nudge_after_days'),
+        ("recognition", "0002_row_level_security"),
+        ("tenancy", "0004_organization_nudge_after_days"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CustomerEmailThrottle',
+            name="CustomerEmailThrottle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email_hash', models.CharField(max_length=64)),
-                ('day', models.DateField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email_hash", models.CharField(max_length=64)),
+                ("day", models.DateField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('email_hash', 'day'), name='customer_email_day')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("email_hash", "day"), name="customer_email_day")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NominationLink',
+            name="NominationLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=120, verbose_name='label')),
-                ('salt', models.CharField(max_length=64)),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires')),
-                ('single_use', models.BooleanField(default=False, verbose_name='single use')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='nomination_links', to='tenancy.membership')),
-                ('organization', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.organization')),
-                ('preselected_member', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.membership', verbose_name='helper')),
-                ('preselected_team', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.team', verbose_name='team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=120, verbose_name="label")),
+                ("salt", models.CharField(max_length=64)),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires")),
+                ("single_use", models.BooleanField(default=False, verbose_name="single use")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="nomination_links",
+                        to="tenancy.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "preselected_member",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tenancy.membership",
+                        verbose_name="helper",
+                    ),
+                ),
+                (
+                    "preselected_team",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tenancy.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'abstract': False,
-                'base_manager_name': 'objects',
+                "ordering": ["-created_at", "-id"],
+                "abstract": False,
+                "base_manager_name": "objects",
             },
         ),
         migrations.CreateModel(
-            name='Nomination',
+            name="Nomination",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('helper_description', models.TextField(blank=True, max_length=500)),
-                ('story', models.TextField(max_length=2000)),
-                ('customer_role', models.CharField(choices=[('buyer', 'Buyer'), ('site_contact', 'Site contact'), ('accounts_payable', 'Accounts payable'), ('end_user', 'User of the product'), ('manager', 'Manager or owner'), ('other', 'Other')], max_length=24)),
-                ('customer_name', models.CharField(blank=True, max_length=120)),
-                ('customer_company', models.CharField(blank=True, max_length=120)),
-                ('customer_email', models.EmailField(blank=True, max_length=254)),
-                ('consent', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for moderation'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('spam', 'Spam')], default='pending', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('moderated_at', models.DateTimeField(blank=True, null=True)),
-                ('customer_details_erased_at', models.DateTimeField(blank=True, null=True)),
-                ('collected_by', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='nominations_collected', to='tenancy.membership')),
-                ('moderated_by', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.membership')),
-                ('nominee', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='nominations_received', to='tenancy.membership')),
-                ('organization', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.organization')),
-                ('link', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='nominations', to='recognition.nominationlink')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("helper_description", models.TextField(blank=True, max_length=500)),
+                ("story", models.TextField(max_length=2000)),
+                (
+                    "customer_role",
+                    models.CharField(
+                        choices=[
+                            ("buyer", "Buyer"),
+                            ("site_contact", "Site contact"),
+                            ("accounts_payable", "Accounts payable"),
+                            ("end_user", "User of the product"),
+                            ("manager", "Manager or owner"),
+                            ("other", "Other"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("customer_name", models.CharField(blank=True, max_length=120)),
+                ("customer_company", models.CharField(blank=True, max_length=120)),
+                ("customer_email", models.EmailField(blank=True, max_length=254)),
+                ("consent", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for moderation"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("spam", "Spam"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("moderated_at", models.DateTimeField(blank=True, null=True)),
+                ("customer_details_erased_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "collected_by",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="nominations_collected",
+                        to="tenancy.membership",
+                    ),
+                ),
+                (
+                    "moderated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tenancy.membership",
+                    ),
+                ),
+                (
+                    "nominee",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="nominations_received",
+                        to="tenancy.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "link",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="nominations",
+                        to="recognition.nominationlink",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'abstract': False,
-                'base_manager_name': 'objects',
+                "ordering": ["-created_at", "-id"],
+                "abstract": False,
+                "base_manager_name": "objects",
             },
         ),
         migrations.AddIndex(
-            model_name='nominationlink',
-            index=models.Index(fields=['organization', 'created_by', '-created_at'], name='nomlink_owner_idx'),
+            model_name="nominationlink",
+            index=models.Index(
+                fields=["organization", "created_by", "-created_at"], name="nomlink_owner_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='nomination',
-            index=models.Index(fields=['organization', 'status', '-created_at'], name='nom_status_idx'),
+            model_name="nomination",
+            index=models.Index(
+                fields=["organization", "status", "-created_at"], name="nom_status_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='nomination',
-            index=models.Index(condition=models.Q(('status', 'approved')), fields=['organization', 'nominee', '-created_at'], name='nom_nominee_idx'),
+            model_name="nomination",
+            index=models.Index(
+                condition=models.Q(("status", "approved")),
+                fields=["organization", "nominee", "-created_at"],
+                name="nom_nominee_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='nomination',
-            index=models.Index(fields=['organization', 'link'], name='nom_link_idx'),
+            model_name="nomination",
+            index=models.Index(fields=["organization", "link"], name="nom_link_idx"),
         ),
         migrations.AddIndex(
-            model_name='nomination',
-            index=models.Index(fields=['organization', 'collected_by'], name='nom_collector_idx'),
+            model_name="nomination",
+            index=models.Index(fields=["organization", "collected_by"], name="nom_collector_idx"),
         ),
     ]

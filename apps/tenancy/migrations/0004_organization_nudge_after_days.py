@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0003_same_organisation_keys'),
+        ("tenancy", "0003_same_organisation_keys"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='nudge_after_days',
-            field=models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(7), django.core.validators.MaxValueValidator(365)], verbose_name='remind members who have thanked nobody for (days)'),
+            model_name="organization",
+            name="nudge_after_days",
+            field=models.PositiveSmallIntegerField(
+                default=30,
+                validators=[
+                    django.core.validators.MinValueValidator(7),
+                    django.core.validators.MaxValueValidator(365),
+                ],
+                verbose_name="remind members who have thanked nobody for (days)",
+            ),
         ),
     ]

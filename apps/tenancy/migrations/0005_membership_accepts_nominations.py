@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0004_organization_nudge_after_days'),
+        ("tenancy", "0004_organization_nudge_after_days"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='accepts_nominations',
-            field=models.BooleanField(default=True, help_text="Shown by name and team on the organisation's public nomination form.", verbose_name='customers may name me in nominations'),
+            model_name="membership",
+            name="accepts_nominations",
+            field=models.BooleanField(
+                default=True,
+                help_text="Shown by name and team on the organisation's public nomination form.",
+                verbose_name="customers may name me in nominations",
+            ),
         ),
     ]

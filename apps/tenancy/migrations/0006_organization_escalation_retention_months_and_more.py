@@ -7,30 +7,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0005_membership_accepts_nominations'),
+        ("tenancy", "0005_membership_accepts_nominations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='escalation_retention_months',
-            field=models.PositiveSmallIntegerField(default=24, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(120)], verbose_name='keep escalation records for (months)'),
+            model_name="organization",
+            name="escalation_retention_months",
+            field=models.PositiveSmallIntegerField(
+                default=24,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(120),
+                ],
+                verbose_name="keep escalation records for (months)",
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='work_day_end',
-            field=models.TimeField(default=datetime.time(17, 0), verbose_name='working day ends'),
+            model_name="organization",
+            name="work_day_end",
+            field=models.TimeField(default=datetime.time(17, 0), verbose_name="working day ends"),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='work_day_start',
-            field=models.TimeField(default=datetime.time(8, 0), verbose_name='working day starts'),
+            model_name="organization",
+            name="work_day_start",
+            field=models.TimeField(default=datetime.time(8, 0), verbose_name="working day starts"),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='work_days',
-            field=models.CharField(default='12345', help_text='ISO weekday numbers: 1 is Monday, 7 is Sunday.', max_length=7, validators=[apps.tenancy.models.validate_work_days], verbose_name='working days'),
+            model_name="organization",
+            name="work_days",
+            field=models.CharField(
+                default="12345",
+                help_text="ISO weekday numbers: 1 is Monday, 7 is Sunday.",
+                max_length=7,
+                validators=[apps.tenancy.models.validate_work_days],
+                verbose_name="working days",
+            ),
         ),
     ]
