@@ -1,8 +1,104 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.dependency.models import Escalation
+from apps.dependency.models import NOTE_MAX_LENGTH, Escalation, Topic
 from apps.tenancy.models import Membership, Team
+from apps.tenancy.selectors import reporting_tree_ids
+
+
+def loggable_reps(actor: Membership):
+    """Whom `actor` may log an escalation for (design.md's permission table)."""
+    members = Membership.objects.filter(is_active=True).select_related("user", "reports_to__user")
+    if actor.role == Membership.Role.ADMIN:
+        return members.exclude(role=Membership.Role.SUPPORT).order_by("user__full_name")
+    if actor.role == Membership.Role.MANAGER:
+        return members.filter(pk__in=reporting_tree_ids(actor)).order_by("user__full_name")
+    return members.filter(pk=actor.pk)
+
+
+class EscalationForm(forms.Form):
+    """Built for a phone: everything but channel, topic and urgency has a sensible default."""
+
+    rep = forms.ModelChoiceField(label=_("Rep"), queryset=Membership.objects.none())
+    channel = forms.ChoiceField(
+        label=_("How did they reach you?"),
+        choices=Escalation.Channel.choices,
+        widget=forms.RadioSelect,
+        initial=Escalation.Channel.CALL,
+    )
+    topic = forms.ModelChoiceField(
+        label=_("Topic"), queryset=Topic.objects.none(), required=False,
+        empty_label=_("— not sure yet —"),
+    )  # fmt: skip
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=Escalation.Urgency.choices,
+        widget=forms.RadioSelect,
+        initial=Escalation.Urgency.ROUTINE,
+    )
+    note = forms.CharField(
+        label=_("Short note"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": NOTE_MAX_LENGTH, "data-counter": ""}),
+    )
+    manager = forms.ModelChoiceField(
+        label=_("Manager"), queryset=Membership.objects.none(), required=False,
+        help_text=_("Leave empty for the rep's own manager."),
+    )  # fmt: skip
+    occurred_at = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty for now."),
+    )
+
+    def __init__(self, *args, actor: Membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        reps = loggable_reps(actor)
+        self.fields["rep"].queryset = reps
+        if actor.role == Membership.Role.REP:
+            self.fields["rep"].initial = actor.pk
+            self.fields["rep"].widget = forms.HiddenInput()
+        self.fields["topic"].queryset = Topic.objects.filter(is_active=True).order_by("name")
+        self.fields["manager"].queryset = (
+            Membership.objects.filter(
+                is_active=True, role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN]
+            )
+            .select_related("user")
+            .order_by("user__full_name")
+        )
+
+    def clean_occurred_at(self):
+        value = self.cleaned_data.get("occurred_at")
+        return value or timezone.now()
+
+
+class EscalationFilterForm(forms.Form):
+    rep = forms.ModelChoiceField(queryset=Membership.objects.none(), required=False)
+    manager = forms.ModelChoiceField(queryset=Membership.objects.none(), required=False)
+    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), required=False)
+    urgency = forms.ChoiceField(choices=[("", _("Any urgency")), *Escalation.Urgency.choices],
+                                required=False)  # fmt: skip
+    outcome = forms.ChoiceField(
+        choices=[("", _("Any outcome")), ("open", _("Not recorded yet")),
+                 *[c for c in Escalation.Outcome.choices if c[0]]],
+        required=False,
+    )  # fmt: skip
+    start = forms.DateField(label=_("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    end = forms.DateField(label=_("To"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = Membership.objects.select_related("user").order_by("user__full_name")
+        self.fields["rep"].queryset = people.exclude(role=Membership.Role.SUPPORT)
+        self.fields["manager"].queryset = people.filter(
+            role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN]
+        )
+        self.fields["topic"].queryset = Topic.objects.order_by("name")
 
 
 class OutcomeForm(forms.Form):
@@ -18,15 +114,17 @@ class OutcomeForm(forms.Form):
         label=_("Redirected to (team)"), queryset=Team.objects.none(), required=False
     )
     manager_minutes = forms.IntegerField(
-        label=_("Your minutes"), min_value=0, max_value=1440, required=False
+        label=_("Manager's minutes"), min_value=0, max_value=1440, required=False
     )
     rep_minutes = forms.IntegerField(
-        label=_("The rep's minutes"), min_value=0, max_value=1440, required=False
+        label=_("Rep's minutes"), min_value=0, max_value=1440, required=False
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["redirected_to_member"].queryset = Membership.objects.filter(
-            is_active=True
-        ).select_related("user")
+        self.fields["redirected_to_member"].queryset = (
+            Membership.objects.filter(is_active=True)
+            .select_related("user")
+            .order_by("user__full_name")
+        )
         self.fields["redirected_to_team"].queryset = Team.objects.order_by("name")

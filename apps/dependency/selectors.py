@@ -21,3 +21,34 @@ def escalations_visible_to(viewer: Membership) -> QuerySet[Escalation]:
     if viewer.role == Membership.Role.REP:
         return queryset.filter(rep=viewer)
     return queryset.none()
+
+
+def escalation_list(*, viewer: Membership, filters: dict) -> QuerySet[Escalation]:
+    """Escalations `viewer` may see, filtered (rep, manager, topic, urgency, outcome, dates)."""
+    queryset = escalations_visible_to(viewer)
+    for field in ("rep", "manager", "topic", "urgency"):
+        if filters.get(field):
+            queryset = queryset.filter(**{field: filters[field]})
+    outcome = filters.get("outcome")
+    if outcome == "open":
+        queryset = queryset.filter(outcome="")
+    elif outcome:
+        queryset = queryset.filter(outcome=outcome)
+    if filters.get("start"):
+        queryset = queryset.filter(occurred_at__date__gte=filters["start"])
+    if filters.get("end"):
+        queryset = queryset.filter(occurred_at__date__lte=filters["end"])
+    return queryset.order_by("-occurred_at", "-id")
+
+
+def overdue_callbacks(*, viewer: Membership, now) -> QuerySet[Escalation]:
+    """Routine escalations whose callback is due and whose outcome is not recorded."""
+    return (
+        escalations_visible_to(viewer)
+        .filter(callback_due_at__lte=now, outcome="")
+        .order_by("callback_due_at", "id")
+    )
+
+
+def escalation_history(escalation: Escalation):
+    return escalation.changes.select_related("changed_by__user").order_by("created_at", "id")

@@ -1,0 +1,130 @@
+"""The escalation pages: log in seconds, lists, detail with history, callbacks due."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from apps.dependency.models import Escalation, Topic
+from apps.dependency.services import escalation_log, escalation_record_outcome
+from tests.factories import MembershipFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(org):
+    manager = MembershipFactory(role="manager", user__full_name="Sam Manager")
+    rep = MembershipFactory(role="rep", reports_to=manager, user__full_name="Riley Rep")
+    service = TeamFactory(name="Inside Sales", kind="inside_sales")
+    quoter = MembershipFactory(role="support", team=service, user__full_name="Grace Quoter")
+    pricing = Topic.objects.create(
+        name="Pricing", handled_by_team=service, handled_by_member=quoter,
+        how_to="Send the part numbers and quantities.",
+    )  # fmt: skip
+    return {"manager": manager, "rep": rep, "pricing": pricing, "quoter": quoter}
+
+
+def url(name, org, **kwargs):
+    return reverse(name, kwargs={"org_slug": org.slug, **kwargs})
+
+
+def test_a_rep_logs_their_own_escalation_with_three_choices(people, org, client_for):
+    client = client_for(people["rep"])
+    form = client.get(url("escalation_new", org))
+    assert form.status_code == 200
+    response = client.post(
+        url("escalation_new", org),
+        {"rep": people["rep"].pk, "channel": "text", "topic": people["pricing"].pk,
+         "urgency": "routine"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    escalation = Escalation.objects.get()
+    assert escalation.rep == people["rep"]
+    assert escalation.manager == people["manager"]
+    assert escalation.callback_due_at is not None
+    detail = client.get(response["Location"]).content.decode()
+    assert "Next time, call" in detail
+    assert "Grace Quoter" in detail
+
+
+def test_picking_a_topic_shows_whom_to_call_next_time(people, org, client_for):
+    hint = client_for(people["rep"]).get(
+        url("escalation_topic_hint", org), {"topic": people["pricing"].pk}
+    )
+    assert "Next time, call" in hint.content.decode()
+    assert "Send the part numbers" in hint.content.decode()
+    garbage = client_for(people["rep"]).get(url("escalation_topic_hint", org), {"topic": "x'"})
+    assert garbage.status_code == 200
+
+
+def test_a_rep_cannot_log_for_a_colleague_even_with_a_forged_post(people, org, client_for):
+    colleague = MembershipFactory(role="rep", reports_to=people["manager"])
+    response = client_for(people["rep"]).post(
+        url("escalation_new", org),
+        {"rep": colleague.pk, "channel": "call", "urgency": "routine"},
+    )
+    assert response.status_code == 200  # not a choice for them: a form error
+    assert not Escalation.objects.exists()
+
+
+def test_support_staff_have_no_escalation_pages(org, client_for):
+    support = MembershipFactory(role="support")
+    client = client_for(support)
+    for name in ("escalation_new", "escalations", "escalations_overdue"):
+        assert client.get(url(name, org)).status_code == 403
+
+
+def test_the_list_filters_and_costs_the_same_queries_with_more_rows(people, org, client_for):
+    manager, rep = people["manager"], people["rep"]
+    client = client_for(manager)
+
+    def count():
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url("escalations", org), {"urgency": "routine"}).status_code == 200
+        return len(context.captured_queries)
+
+    escalation_log(actor=manager, rep=rep, channel="call", urgency="routine")
+    small = count()
+    for _ in range(30):
+        escalation_log(actor=manager, rep=rep, channel="call", urgency="routine",
+                       topic=people["pricing"])  # fmt: skip
+    assert count() == small
+    bad = client.get(url("escalations", org), {"start": "not-a-date", "rep": "abc"})
+    assert bad.status_code == 200
+
+
+def test_the_detail_shows_the_history_and_offers_kudos_after_a_redirect(people, org, client_for):
+    manager, rep = people["manager"], people["rep"]
+    escalation = escalation_log(actor=rep, rep=rep, channel="call", urgency="routine")
+    escalation_record_outcome(
+        escalation=escalation, actor=manager, outcome="redirected",
+        redirected_to_member=people["quoter"],
+    )  # fmt: skip
+    page = client_for(rep).get(url("escalation_detail", org, escalation_id=escalation.pk))
+    body = page.content.decode()
+    assert "Sam Manager" in body
+    assert "redirected" in body
+    assert f"?to={people['quoter'].pk}" in body  # send kudos in one click
+
+
+def test_callbacks_due_lists_only_open_due_ones(people, org, client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    manager, rep = people["manager"], people["rep"]
+    old = escalation_log(actor=rep, rep=rep, channel="call", urgency="routine",
+                         occurred_at=timezone.now() - dt.timedelta(days=3))  # fmt: skip
+    page = client_for(manager).get(url("escalations_overdue", org)).content.decode()
+    assert f"/escalations/{old.pk}/" in page
+
+
+def test_the_outsider_gets_404_for_our_escalations(people, org, outsider, client_for):
+    escalation = escalation_log(
+        actor=people["rep"], rep=people["rep"], channel="call", urgency="routine"
+    )
+    slug = outsider.organization.slug
+    for name in ("escalation_detail", "escalation_callback"):
+        path = reverse(name, kwargs={"org_slug": slug, "escalation_id": escalation.pk})
+        assert client_for(outsider).get(path).status_code == 404
