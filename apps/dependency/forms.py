@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.dependency.models import NOTE_MAX_LENGTH, Escalation, Topic
+from apps.dependency.models import NOTE_MAX_LENGTH, Escalation, ServiceDetour, Topic
 from apps.tenancy.models import Membership, Team
 from apps.tenancy.selectors import reporting_tree_ids
 
@@ -128,3 +128,52 @@ class OutcomeForm(forms.Form):
             .order_by("user__full_name")
         )
         self.fields["redirected_to_team"].queryset = Team.objects.order_by("name")
+
+
+class TopicForm(forms.Form):
+    name = forms.CharField(label=_("Topic"), max_length=80)
+    handled_by_team = forms.ModelChoiceField(
+        label=_("Team that really handles it"), queryset=Team.objects.none(), required=False
+    )
+    handled_by_member = forms.ModelChoiceField(
+        label=_("Person who really handles it"), queryset=Membership.objects.none(),
+        required=False,
+    )  # fmt: skip
+    how_to = forms.CharField(
+        label=_("How to ask them"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000, "data-counter": ""}),
+        help_text=_("What to have ready when calling, so it is solved in one go."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handled_by_team"].queryset = Team.objects.order_by("name")
+        self.fields["handled_by_member"].queryset = (
+            Membership.objects.filter(is_active=True)
+            .select_related("user")
+            .order_by("user__full_name")
+        )
+
+
+class DetourForm(forms.Form):
+    """Two taps: what it was, and the team it should have gone to. Minutes default to 15."""
+
+    kind = forms.ChoiceField(
+        label=_("What was it?"), choices=ServiceDetour.Kind.choices, widget=forms.RadioSelect
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team it should have gone to"), queryset=Team.objects.none(),
+        empty_label=None, widget=forms.RadioSelect,
+    )  # fmt: skip
+    minutes = forms.IntegerField(label=_("Minutes it took you"), min_value=1, max_value=1440,
+                                 initial=15)  # fmt: skip
+    note = forms.CharField(label=_("Note"), max_length=NOTE_MAX_LENGTH, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(kind__in=Team.SUPPORT_KINDS).order_by(
+            "name"
+        )

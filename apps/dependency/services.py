@@ -11,7 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
-from apps.dependency.models import NOTE_MAX_LENGTH, Escalation, EscalationChange, Topic
+from apps.dependency.models import (
+    NOTE_MAX_LENGTH,
+    Escalation,
+    EscalationChange,
+    ServiceDetour,
+    Topic,
+)
 from apps.notifications.services import EmailContent, notify
 from apps.tenancy.models import Membership, Organization, Team
 from apps.tenancy.selectors import reporting_tree_ids
@@ -270,3 +276,79 @@ def callbacks_hand_over(*, leaving: Membership, successor: Membership | None) ->
     return Escalation.objects.filter(manager=leaving, outcome=Escalation.Outcome.PENDING).update(
         manager=successor
     )
+
+
+TOPIC_NAME_TAKEN = "A topic with that name already exists."
+DETOUR_MINUTES = "Minutes must be between 1 and 1440."
+
+
+@transaction.atomic
+def topic_save(
+    *, actor: Membership, name: str, handled_by_team: Team | None = None,
+    handled_by_member: Membership | None = None, how_to: str = "", is_active: bool = True,
+    topic: Topic | None = None,
+) -> Topic:  # fmt: skip
+    """Admins name what escalations are about and who really handles each topic."""
+    from apps.audit.services import audit_record
+
+    name = name.replace("\x00", "").strip()
+    clash = Topic.objects.filter(name__iexact=name)
+    if topic is not None:
+        clash = clash.exclude(pk=topic.pk)
+    if not name or clash.exists():
+        raise ApplicationError(_(TOPIC_NAME_TAKEN), field="name")
+    created = topic is None
+    topic = topic or Topic()
+    topic.name = name[:80]
+    topic.handled_by_team = handled_by_team
+    topic.handled_by_member = handled_by_member
+    topic.how_to = how_to.replace("\x00", "").strip()[:1000]
+    topic.is_active = is_active
+    topic.save()
+    audit_record(
+        actor=actor, action="topic.created" if created else "topic.updated", target=topic,
+        changes={"name": topic.name, "team": getattr(handled_by_team, "pk", None),
+                 "member": getattr(handled_by_member, "pk", None)},
+    )  # fmt: skip
+    return topic
+
+
+DEFAULT_TOPICS = [
+    ("Pricing and quotes", "inside_sales", "Send part numbers, quantities and the customer."),
+    ("Wrong item shipped", "customer_service", "Have the order number and what arrived."),
+    ("Repair", "technical_support", "Model, serial number, and what the customer sees."),
+    ("Credit and billing", "admin", "Invoice number and the amount in question."),
+    ("Order status", "customer_service", "The order number is enough."),
+    ("Deal strategy", "", "This one is for your manager."),
+]
+
+
+def topics_seed_defaults() -> None:
+    """Starting topics, each routed to the first team of the right kind if there is one."""
+    teams = {team.kind: team for team in Team.objects.order_by("-id")}
+    existing = set(Topic.objects.values_list("name", flat=True))
+    Topic.objects.bulk_create(
+        Topic(name=name, handled_by_team=teams.get(kind), how_to=how_to)
+        for name, kind, how_to in DEFAULT_TOPICS
+        if name not in existing
+    )
+
+
+@transaction.atomic
+def detour_log(
+    *, actor: Membership, rep: Membership, kind: str, team: Team, minutes: int,
+    occurred_at: dt.datetime | None = None, note: str = "",
+) -> ServiceDetour:  # fmt: skip
+    """A customer request that reached the rep but belongs to a support team: two taps."""
+    check_can_log_for(actor=actor, rep=rep)
+    if kind not in ServiceDetour.Kind.values:
+        raise ApplicationError(_("Choose what it was."), field="kind")
+    if not 1 <= minutes <= 1440:
+        raise ApplicationError(_(DETOUR_MINUTES), field="minutes")
+    occurred_at = occurred_at or timezone.now()
+    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ApplicationError(_(IN_THE_FUTURE), field="occurred_at")
+    return ServiceDetour.objects.create(
+        rep=rep, kind=kind, team=team, minutes=minutes, occurred_at=occurred_at,
+        note=note.replace("\x00", "").strip()[:NOTE_MAX_LENGTH], created_by=actor,
+    )  # fmt: skip

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.dependency import views
+from apps.dependency import directory_views, views
 
 urlpatterns = [
     path("escalations/", views.escalation_list_view, name="escalations"),
@@ -13,4 +13,9 @@ urlpatterns = [
         views.callback,
         name="escalation_callback",
     ),
+    path("who-to-call/", directory_views.who_to_call, name="who_to_call"),
+    path("detours/", directory_views.detour_list, name="detours"),
+    path("detours/new/", directory_views.detour_new, name="detour_new"),
+    path("settings/topics/", directory_views.topic_list, name="settings_topics"),
+    path("settings/topics/<int:topic_id>/", directory_views.topic_edit, name="settings_topic_edit"),
 ]
