@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.dependency import directory_views, views
+from apps.dependency import directory_views, report_views, views
 
 urlpatterns = [
     path("escalations/", views.escalation_list_view, name="escalations"),
@@ -12,6 +12,13 @@ urlpatterns = [
         "escalations/<int:escalation_id>/callback/",
         views.callback,
         name="escalation_callback",
+    ),
+    path("reports/dependency/", report_views.report, name="dependency_report"),
+    path("reports/dependency/export.csv", report_views.report_csv, name="dependency_report_csv"),
+    path(
+        "reports/dependency/reps/<int:member_id>/",
+        report_views.rep_report,
+        name="dependency_rep_report",
     ),
     path("who-to-call/", directory_views.who_to_call, name="who_to_call"),
     path("detours/", directory_views.detour_list, name="detours"),
