@@ -1,6 +1,8 @@
 """Factories. Tenant-owned rows take their organisation from the current tenant context, so
 everything a test creates inside `tenant_context(org)` belongs to that one organisation."""
 
+import uuid
+
 import factory
 from django.utils import timezone
 
@@ -197,7 +199,13 @@ def _dependency_rows(member, team) -> dict:
     escalation = escalation_log(
         actor=manager, rep=rep, channel="call", urgency="routine", topic=topic
     )
+    from apps.dependency.models import CallImport
+
+    call_import = CallImport.objects.create(
+        public_id=uuid.uuid4(), uploaded_by=manager, file="imports/test.csv"
+    )
     return {
+        "dependency.callimport": call_import,
         "dependency.topic": topic,
         "dependency.escalation": escalation,
         "dependency.escalationchange": EscalationChange.objects.create(

@@ -199,3 +199,53 @@ class ServiceDetour(TenantOwned):
 
     def __str__(self) -> str:
         return f"Detour #{self.pk}"
+
+
+def import_upload_path(instance: "CallImport", filename: str) -> str:
+    """Uploaded files live under their organisation's folder, never a shared one."""
+    return f"imports/org{instance.organization_id}/{instance.public_id}.csv"
+
+
+class CallImport(TenantOwned):
+    """An uploaded phone-system call log, turned into escalations by a Celery task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(editable=False)
+    uploaded_by = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.SET_NULL, null=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+    file = models.FileField(upload_to=import_upload_path, max_length=300)
+    original_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total_bytes = models.PositiveBigIntegerField(default=0)
+    processed_bytes = models.PositiveBigIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    escalations_created = models.PositiveIntegerField(default=0)
+    callbacks_matched = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    # The first rejected rows with their reasons (row number, reason), capped to stay small.
+    rejections = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="callimport_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name or str(self.public_id)
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_bytes:
+            return 0 if self.status != self.Status.DONE else 100
+        return min(100, round(100 * self.processed_bytes / self.total_bytes))
