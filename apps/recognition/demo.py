@@ -87,8 +87,8 @@ def _letters(kudos_rows, rows, rng) -> None:
         zip(kudos_rows[:8], rows[:8], strict=True)
     ):
         helper = recipients[0]
-        if helper.reports_to_id is None:
-            continue
+        if helper.reports_to_id in (None, kudos.sender_id):
+            continue  # nobody writes a thank-you letter to themself
         letter = Letter.objects.create(
             kudos=kudos,
             sender=kudos.sender,
