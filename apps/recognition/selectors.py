@@ -1,11 +1,22 @@
 """Read queries of recognition. Every list here runs a fixed number of queries."""
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from apps.recognition.models import (
@@ -119,11 +130,14 @@ def letters_visible_to(viewer: Membership) -> QuerySet[Letter]:
 
 
 def letter_inbox(*, manager: Membership) -> QuerySet[Letter]:
-    """Letters addressed to a manager, waiting ones first."""
+    """Letters addressed to a manager: waiting ones first (newest first), then answered ones.
+
+    NULLS FIRST explicitly: PostgreSQL sorts NULL last in ascending order, SQLite first.
+    """
     return (
         letters_visible_to(manager)
         .filter(addressed_to=manager)
-        .order_by("acknowledged_at", "-created_at")
+        .order_by(F("acknowledged_at").desc(nulls_first=True), "-created_at", "-id")
     )
 
 
@@ -131,11 +145,34 @@ def letters_sent(*, sender: Membership) -> QuerySet[Letter]:
     return letters_visible_to(sender).filter(sender=sender).order_by("-created_at", "-id")
 
 
+def letters_about(*, member: Membership) -> QuerySet[Letter]:
+    """Letters that name `member` among the people thanked, newest first."""
+    names_member = LetterSubject.objects.filter(letter=OuterRef("pk"), member=member)
+    return letters_visible_to(member).filter(Exists(names_member)).order_by("-created_at", "-id")
+
+
+def team_letters(*, manager: Membership, viewer: Membership) -> QuerySet[Letter]:
+    """Letters, as `viewer` may see them, about people who report to `manager`."""
+    about_team = LetterSubject.objects.filter(letter=OuterRef("pk"), member__reports_to=manager)
+    return letters_visible_to(viewer).filter(Exists(about_team)).order_by("-created_at", "-id")
+
+
+def team_kudos(*, manager: Membership, viewer: Membership) -> QuerySet[Kudos]:
+    """Kudos, as `viewer` may see them (hidden ones left out), to people who report to
+    `manager`, newest first."""
+    to_team = KudosRecipient.objects.filter(kudos=OuterRef("pk"), recipient__reports_to=manager)
+    return _with_details(
+        kudos_visible_to(viewer).filter(hidden_at__isnull=True).filter(Exists(to_team))
+    ).order_by("-created_at", "-id")
+
+
 # --- A person's recognition ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class MonthCount:
+    """What a person received in one month (the first day of the month, organisation's time)."""
+
     month: date
     kudos: int
     letters: int
@@ -150,78 +187,159 @@ def _month_starts(months: int, today: date) -> list[date]:
     return list(reversed(starts))
 
 
+def _count_by_month(rows: QuerySet, tz) -> dict[date, int]:
+    """Rows (each with a `created_at`) counted per month of the organisation's calendar. One
+    query; all history, so that the totals are the sum of the months."""
+    counts = (
+        rows.order_by()
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .values("month")
+        .annotate(n=Count("id"))
+        .values_list("month", "n")
+    )
+    return {(m.date() if hasattr(m, "date") else m): n for m, n in counts}
+
+
+def recognition_received(*, member: Membership, viewer: Membership) -> dict[str, QuerySet]:
+    """What counts as recognition `member` received, by kind, as far as `viewer` may see it
+    (hidden kudos never count). Each queryset has one row per thing received, with its
+    `created_at`.
+
+    Customer nominations join here as a third kind once they exist (approved ones only,
+    visible to every member): add the queryset, a `nominations` count to `MonthCount`, and the
+    summary, the page, the exports and the API follow.
+    """
+    return {
+        "kudos": KudosRecipient.objects.filter(
+            recipient=member,
+            kudos__in=kudos_visible_to(viewer).filter(hidden_at__isnull=True).values("pk"),
+        ),
+        "letters": LetterSubject.objects.filter(
+            member=member, letter__in=letters_visible_to(viewer).values("pk")
+        ),
+    }
+
+
 def recognition_summary(*, member: Membership, viewer: Membership, months: int = 12) -> dict:
     """Totals, a month-by-month series and the people who recognised `member` most, counting
-    only what `viewer` may see. Four queries, whatever the history."""
+    only what `viewer` may see. Four queries whatever the history (one per kind received, the
+    top recognisers, their memberships), three while nobody has sent them kudos."""
     tz = timezone.get_current_timezone()
-    received = KudosRecipient.objects.filter(
-        recipient=member,
-        kudos__in=kudos_visible_to(viewer).filter(hidden_at__isnull=True).values("pk"),
-    )
-    letters = LetterSubject.objects.filter(
-        member=member, letter__in=letters_visible_to(viewer).values("pk")
-    )
-    today = timezone.localdate()
-    starts = _month_starts(months, today)
-    since = timezone.make_aware(
-        timezone.datetime.combine(starts[0], timezone.datetime.min.time()), tz
-    )
-    kudos_by_month = dict(
-        received.filter(created_at__gte=since)
-        .annotate(month=TruncMonth("created_at", tzinfo=tz))
-        .values_list("month")
-        .annotate(n=Count("id"))
-        .values_list("month", "n")
-    )
-    letters_by_month = dict(
-        letters.filter(created_at__gte=since)
-        .annotate(month=TruncMonth("created_at", tzinfo=tz))
-        .values_list("month")
-        .annotate(n=Count("id"))
-        .values_list("month", "n")
-    )
-
-    def as_date(value):
-        return value.date() if hasattr(value, "date") else value
-
-    kudos_by_month = {as_date(k): v for k, v in kudos_by_month.items()}
-    letters_by_month = {as_date(k): v for k, v in letters_by_month.items()}
+    received = recognition_received(member=member, viewer=viewer)
+    by_month = {kind: _count_by_month(rows, tz) for kind, rows in received.items()}
     series = [
-        MonthCount(month=start, kudos=kudos_by_month.get(start, 0),
-                   letters=letters_by_month.get(start, 0))
-        for start in starts
-    ]  # fmt: skip
+        MonthCount(month=start, **{kind: counts.get(start, 0) for kind, counts in by_month.items()})
+        for start in _month_starts(months, timezone.localdate())
+    ]
     top = list(
-        received.values("kudos__sender")
+        received["kudos"]
+        .order_by()
+        .values("kudos__sender")
         .annotate(n=Count("id"))
         .order_by("-n", "kudos__sender")[:5]
         .values_list("kudos__sender", "n")
     )
-    senders = Membership.objects.select_related("user").in_bulk([pk for pk, _n in top])
-    totals = received.aggregate(kudos=Count("id")) | letters.aggregate(letters=Count("id"))
+    senders = Membership.objects.select_related("user", "team").in_bulk([pk for pk, _n in top])
     return {
-        "totals": totals,
+        "totals": {kind: sum(counts.values()) for kind, counts in by_month.items()},
+        "recent": {kind: sum(getattr(m, kind) for m in series) for kind in by_month},
         "series": series,
         "top_recognisers": [(senders[pk], n) for pk, n in top if pk in senders],
     }
 
 
+def recognition_kudos(
+    *,
+    member: Membership,
+    viewer: Membership,
+    value_id: int | None = None,
+    since: datetime | None = None,
+) -> QuerySet[Kudos]:
+    """Kudos `member` received, as `viewer` may see them (hidden ones left out), newest first,
+    with their sender and values (two queries for a page)."""
+    to_member = KudosRecipient.objects.filter(kudos=OuterRef("pk"), recipient=member)
+    queryset = kudos_visible_to(viewer).filter(hidden_at__isnull=True).filter(Exists(to_member))
+    if value_id is not None:
+        queryset = queryset.filter(
+            Exists(KudosValue.objects.filter(kudos=OuterRef("pk"), value_id=value_id))
+        )
+    if since is not None:
+        queryset = queryset.filter(created_at__gte=since)
+    return (
+        queryset.select_related("sender__user", "sender__team")
+        .prefetch_related(
+            Prefetch("value_links", queryset=KudosValue.objects.select_related("value"))
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def recognition_letters(*, member: Membership, viewer: Membership) -> QuerySet[Letter]:
+    """Letters about `member` that `viewer` may read, newest first, with the people around
+    them in the same query (the other people thanked and the copies are not loaded)."""
+    about_member = LetterSubject.objects.filter(letter=OuterRef("pk"), member=member)
+    return (
+        letters_visible_to(viewer)
+        .filter(Exists(about_member))
+        .prefetch_related(None)
+        .order_by("-created_at", "-id")
+    )
+
+
+def kudos_list(
+    *,
+    viewer: Membership,
+    recipient_id: int | None = None,
+    sender_id: int | None = None,
+    value_id: int | None = None,
+    since: datetime | None = None,
+) -> QuerySet[Kudos]:
+    """The wall's kudos (visible to `viewer`, not hidden) with the API's filters."""
+    queryset = kudos_wall(viewer=viewer, person_id=recipient_id, value_id=value_id)
+    if sender_id is not None:
+        queryset = queryset.filter(sender_id=sender_id)
+    if since is not None:
+        queryset = queryset.filter(created_at__gte=since)
+    return queryset
+
+
+def _count_per_member(queryset: QuerySet, member_field: str) -> Coalesce:
+    """A correlated count per membership row: one subquery each, so several counts never
+    multiply each other's joins."""
+    counts = (
+        queryset.filter(**{member_field: OuterRef("pk")})
+        .order_by()
+        .values(member_field)
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
 def team_recognition(*, manager: Membership, quiet_days: int = 60) -> list[dict]:
-    """Recognition per person who reports to `manager`, quiet people included."""
+    """Recognition per active person who reports to `manager`, the quietest first, so that
+    people nobody thanked lately show up. Hidden kudos don't count. One query."""
     since = timezone.now() - timedelta(days=quiet_days)
+    kudos = KudosRecipient.objects.filter(kudos__hidden_at__isnull=True)
+    letters = LetterSubject.objects.all()
+    last_kudos = (
+        kudos.filter(recipient=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+    )
+    last_letter = (
+        letters.filter(member=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+    )
     people = (
         Membership.objects.filter(reports_to=manager, is_active=True)
         .select_related("user", "team")
         .annotate(
-            kudos_total=Count("kudos_received", distinct=True),
-            kudos_recent=Count(
-                "kudos_received",
-                filter=Q(kudos_received__created_at__gte=since),
-                distinct=True,
-            ),
-            letters_total=Count("letters_about", distinct=True),
+            kudos_total=_count_per_member(kudos, "recipient"),
+            kudos_recent=_count_per_member(kudos.filter(created_at__gte=since), "recipient"),
+            letters_total=_count_per_member(letters, "member"),
+            letters_recent=_count_per_member(letters.filter(created_at__gte=since), "member"),
+            last_kudos_at=Subquery(last_kudos),
+            last_letter_at=Subquery(last_letter),
         )
-        .order_by("kudos_recent", "user__full_name")
+        .order_by(F("kudos_recent") + F("letters_recent"), "user__full_name", "id")
     )
     return [
         {
@@ -229,7 +347,54 @@ def team_recognition(*, manager: Membership, quiet_days: int = 60) -> list[dict]
             "kudos_total": person.kudos_total,
             "kudos_recent": person.kudos_recent,
             "letters_total": person.letters_total,
-            "quiet": person.kudos_recent == 0,
+            "letters_recent": person.letters_recent,
+            "last_received_at": max(
+                (d for d in (person.last_kudos_at, person.last_letter_at) if d), default=None
+            ),
+            "quiet": person.kudos_recent == 0 and person.letters_recent == 0,
         }
         for person in people
     ]
+
+
+# --- Picking people to thank (the kudos compose page) --------------------------------------
+
+
+def people_to_thank(
+    *, sender: Membership, query: str = "", exclude_ids: Iterable[int] = (), limit: int = 20
+) -> list[Membership]:
+    """Active members `sender` may thank whose name, team, title or e-mail matches every word
+    of `query` (everyone when it is empty), alphabetically, at most `limit`. One query."""
+    people = (
+        Membership.objects.filter(is_active=True)
+        .exclude(pk=sender.pk)
+        .exclude(pk__in=list(exclude_ids))
+        .select_related("user", "team")
+    )
+    for word in query.split()[:5]:
+        people = people.filter(
+            Q(user__full_name__icontains=word)
+            | Q(team__name__icontains=word)
+            | Q(title__icontains=word)
+            | Q(user__email__istartswith=word)
+        )
+    return list(people.order_by("user__full_name", "id")[:limit])
+
+
+def people_by_ids(ids: Iterable[int]) -> list[Membership]:
+    """Members by id (inactive ones too), alphabetically: the people already picked."""
+    return list(
+        Membership.objects.filter(pk__in=list(ids))
+        .select_related("user", "team")
+        .order_by("user__full_name", "id")
+    )
+
+
+def recognition_may_export(*, member: Membership, viewer: Membership) -> bool:
+    """A person's recognition is exported (for a performance review) by themself, their direct
+    manager and the admins."""
+    return (
+        viewer.pk == member.pk
+        or member.reports_to_id == viewer.pk
+        or viewer.role == Membership.Role.ADMIN
+    )

@@ -341,7 +341,12 @@ def letters_send(
 
 
 def letter_email_context(*, letter: Letter, draft: LetterDraft, organization) -> dict:
-    path = reverse("letter_detail", kwargs={"org_slug": organization.slug, "letter_id": letter.pk})
+    """Context of the letter e-mail. An unsaved letter (a preview) has no address yet."""
+    path = ""
+    if letter.pk is not None:
+        path = reverse(
+            "letter_detail", kwargs={"org_slug": organization.slug, "letter_id": letter.pk}
+        )
     return {
         "letter": letter,
         "sender": letter.sender,
@@ -349,7 +354,7 @@ def letter_email_context(*, letter: Letter, draft: LetterDraft, organization) ->
         "subjects": draft.subjects,
         "copies": draft.copies,
         "organization": organization,
-        "letter_url": _site(path),
+        "letter_url": _site(path) if path else "",
         "path": path,
     }
 

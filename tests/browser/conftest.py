@@ -1,6 +1,6 @@
 """End-to-end fixtures: headless Debian Chromium driven by Playwright against `live_server`.
 
-- `browser` (session): the system Chromium at /usr/bin/chromium; Playwright never downloads one.
+- `browser` (package): the system Chromium at /usr/bin/chromium; Playwright never downloads one.
 - `page`: a fresh browser context at the `viewport` (desktop by default; parametrize
   `viewport` indirectly with "phone"). It records console errors, uncaught exceptions, server
   errors (5xx) and Content-Security-Policy violations, and fails the test at teardown if there
@@ -19,13 +19,8 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API keeps an asyncio loop in the main thread; Django would then refuse ORM
-# calls from the test body ("you cannot call this from an async context"). The test body is
-# synchronous code, so this is safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
+ALLOW_ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -76,8 +71,16 @@ class PageProblems:
         self.csp_violations.clear()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """Chromium, for the tests of this package (closed when the run leaves the package).
+
+    While Playwright's sync API is started, its asyncio loop counts as running in the main
+    thread, and Django refuses ORM calls there ("you cannot call this from an async context")
+    unless DJANGO_ALLOW_ASYNC_UNSAFE is set. The test bodies are synchronous, so the variable is
+    set, but only while the browser is open: set for the whole session, it would leak into
+    other tests (and into the subprocesses they start, where `check --deploy` rejects it).
+    """
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
             f"{CHROMIUM} is missing: install Debian's Chromium with "
@@ -86,10 +89,18 @@ def browser():
         )
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    previous = os.environ.get(ALLOW_ASYNC_UNSAFE)
+    os.environ[ALLOW_ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ALLOW_ASYNC_UNSAFE, None)
+        else:
+            os.environ[ALLOW_ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture

@@ -93,7 +93,9 @@ def test_the_task_runs_per_organisation_and_never_crosses_over(org, outsider):
     with no_tenant():
         recognition_nudges(organization_id=outsider.organization_id)
     with tenant_context(outsider.organization_id):
-        assert not OutboundEmail.objects.filter(category="nudges").exclude(
-            recipient__organization_id=outsider.organization_id
-        ).exists()
+        assert (
+            not OutboundEmail.objects.filter(category="nudges")
+            .exclude(recipient__organization_id=outsider.organization_id)
+            .exists()
+        )
     assert _nudged() == set()

@@ -1,9 +1,133 @@
-"""STUB: replaced as the feature lands."""
+"""The public nomination form (`/n/<token>/`): customers, no account, no JavaScript needed.
+
+The token names the organisation through the global routing table; everything after that runs
+inside that organisation's context. An unknown token is a plain 404 that reveals nothing; a
+revoked, expired or used-up link a friendly 410; a burst of submissions a friendly 429.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from apps.core.errors import ApplicationError
+from apps.core.forms import apply_application_error
+from apps.core.requests import client_ip
+from apps.recognition.nomination_forms import NominationPublicForm
+from apps.recognition.nomination_models import NominationLink
+from apps.recognition.nomination_services import (
+    LinkGone,
+    check_link_usable,
+    nomination_link_route,
+    nomination_submit,
+    submission_allowed,
+)
+from apps.tenancy.context import tenant_context
+from apps.tenancy.models import Organization
+
+# Search engines must not index a page that only works through a private link.
+NO_INDEX = "noindex, nofollow"
 
 
-def form(request, **kwargs):
-    raise NotImplementedError
+def _organization_for(token: str) -> tuple[Organization, int]:
+    """The organisation and link id a token opens, or 404 (nothing about why)."""
+    route = nomination_link_route(token)
+    if route is None:
+        raise Http404
+    organization = Organization.objects.filter(pk=route.organization_id).first()
+    if organization is None:
+        raise Http404
+    return organization, route.object_id
 
 
-def thanks(request, **kwargs):
-    raise NotImplementedError
+def _private(response: HttpResponse) -> HttpResponse:
+    response["X-Robots-Tag"] = NO_INDEX
+    return response
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def form(request: HttpRequest, token: str) -> HttpResponse:
+    organization, link_id = _organization_for(token)
+    with tenant_context(organization):
+        link = NominationLink.objects.select_related("preselected_team").filter(pk=link_id).first()
+        if link is None:
+            raise Http404
+        context = {"target_organization": organization, "token": token}
+        try:
+            check_link_usable(link)
+        except LinkGone:
+            return _gone(request, context)
+
+        if request.method == "POST":
+            form = NominationPublicForm(
+                request.POST, link=link, organization_name=organization.name
+            )
+            if form.is_trap_sprung:
+                return redirect("nomination_thanks", token=token)
+            # Only submissions that would be written count against the limits: a customer who
+            # corrects a mistake is never held back by it.
+            if form.is_valid():
+                if not submission_allowed(link=link, client_ip=client_ip(request)):
+                    return _busy(request, context, story=form.cleaned_data["story"])
+                try:
+                    nomination_submit(link=link, **form.service_arguments())
+                except LinkGone:
+                    return _gone(request, context)
+                except ApplicationError as error:
+                    apply_application_error(form, error)
+                else:
+                    return redirect("nomination_thanks", token=token)
+        else:
+            form = NominationPublicForm(link=link, organization_name=organization.name)
+        return _private(
+            render(request, "recognition/nomination_public.html", {**context, "form": form})
+        )
+
+
+def _gone(request: HttpRequest, context: dict) -> HttpResponse:
+    """Revoked, expired or used up: a friendly page in the organisation's name."""
+    return _private(render(request, "recognition/nomination_public_gone.html", context, status=410))
+
+
+def _busy(request: HttpRequest, context: dict, *, story: str) -> HttpResponse:
+    """Over a rate limit: "try again later", with the story shown so that nothing is lost."""
+    return _private(
+        render(
+            request,
+            "recognition/nomination_public_busy.html",
+            {**context, "story": story},
+            status=429,
+        )
+    )
+
+
+@login_not_required
+@never_cache
+@require_safe
+def thanks(request: HttpRequest, token: str) -> HttpResponse:
+    """Shown after a submission, even through a single-use link that is now used up."""
+    organization, link_id = _organization_for(token)
+    with tenant_context(organization):
+        link = NominationLink.objects.filter(pk=link_id).first()
+        if link is None:
+            raise Http404
+        try:
+            check_link_usable(link)
+        except LinkGone:
+            can_nominate_again = False
+        else:
+            can_nominate_again = True
+    return _private(
+        render(
+            request,
+            "recognition/nomination_public_thanks.html",
+            {
+                "target_organization": organization,
+                "token": token,
+                "can_nominate_again": can_nominate_again,
+            },
+        )
+    )
