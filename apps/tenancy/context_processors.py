@@ -14,6 +14,16 @@ def tenant(request) -> dict:
         "switchable_organizations": (
             organizations_for_user(user) if user is not None and user.is_authenticated else []
         ),
+        # Moderators of customer nominations: admins, and managers unless the organisation
+        # turned that off (read from the organisation already loaded: no query).
+        "can_moderate": membership is not None
+        and (
+            membership.role == "admin"
+            or (
+                membership.role == "manager"
+                and getattr(request.organization, "managers_can_moderate", False)
+            )
+        ),
         "unread_notification_count": (
             SimpleLazyObject(lambda: unread_count(recipient=membership))
             if membership is not None
