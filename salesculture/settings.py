@@ -96,8 +96,9 @@ except ValueError as error:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
-    # The application role (app_rw) cannot bypass row-level security; migrations run as the
-    # owner role through MIGRATE_DATABASE_URL (see README, "Database roles").
+    # The application role (app_rw) cannot bypass row-level security. Migrations run as the
+    # owner (the role in DATABASE_URL); with DATABASE_APP_ROLE set, every connection then does
+    # SET ROLE to the restricted role (see README, "Database roles").
     _app_role = env_str("DATABASE_APP_ROLE", default="")
     if _app_role:
         DATABASES["default"]["OPTIONS"]["assume_role"] = _app_role
@@ -240,6 +241,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "LetterStatusEnum": "apps.recognition.models.Letter.Status",
+        "NominationStatusEnum": "apps.recognition.nomination_models.Nomination.Status",
+        "CallImportStatusEnum": "apps.dependency.models.CallImport.Status",
+        "EscalationOutcomeEnum": "apps.dependency.models.Escalation.Outcome",
+        # Two different choice sets are both called `kind`: name their enums explicitly.
+        "TeamKindEnum": "apps.tenancy.models.Team.Kind",
+        "ServiceDetourKindEnum": "apps.dependency.models.ServiceDetour.Kind",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -1,3 +1,7 @@
+import fcntl
+import pathlib
+import tempfile
+
 import pytest
 from django.db import connection
 from django.test import Client, TransactionTestCase
@@ -76,7 +80,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
     if connection.vendor != "postgresql":
         yield
         return
-    with django_db_blocker.unblock():
+    # Roles are cluster-wide: parallel workers (pytest-xdist) would race on ALTER ROLE, and an
+    # advisory lock is per database, so a file lock serialises them.
+    lock_path = pathlib.Path(tempfile.gettempdir()) / "salesculture-app-role.lock"
+    with django_db_blocker.unblock(), open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         ensure_app_role(APP_ROLE)
         connection.settings_dict.setdefault("OPTIONS", {})["assume_role"] = APP_ROLE
         connection.close()

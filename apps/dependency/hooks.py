@@ -25,3 +25,10 @@ categories.register(
         description=_("When it is time to call a rep back about a routine escalation."),
     )
 )
+categories.register(
+    Category(
+        key="digest",
+        label=_("Weekly digest"),
+        description=_("On Monday morning: last week's escalations of your team, in numbers."),
+    )
+)

@@ -2,7 +2,8 @@
 
 from django.db.models import Q, QuerySet
 
-from apps.dependency.models import Escalation
+from apps.dependency.models import Escalation, ServiceDetour, Topic
+from apps.dependency.reports import report_scope
 from apps.tenancy.models import Membership
 from apps.tenancy.selectors import reporting_tree_ids
 
@@ -52,3 +53,26 @@ def overdue_callbacks(*, viewer: Membership, now) -> QuerySet[Escalation]:
 
 def escalation_history(escalation: Escalation):
     return escalation.changes.select_related("changed_by__user").order_by("created_at", "id")
+
+
+def topic_list() -> QuerySet[Topic]:
+    """Every topic with whoever really handles it, in name order (the who-to-call directory)."""
+    return Topic.objects.select_related("handled_by_team", "handled_by_member__user").order_by(
+        "name", "id"
+    )
+
+
+def detour_list(*, viewer: Membership, filters: dict) -> QuerySet[ServiceDetour]:
+    """Service detours of the people whose numbers `viewer` may see (the report's scope),
+    filtered by rep and dates. Raises ReportNotAllowed for support staff."""
+    scope = report_scope(viewer)
+    queryset = ServiceDetour.objects.select_related("rep__user", "team")
+    if scope is not None:
+        queryset = queryset.filter(rep_id__in=scope)
+    if filters.get("rep"):
+        queryset = queryset.filter(rep=filters["rep"])
+    if filters.get("start"):
+        queryset = queryset.filter(occurred_at__date__gte=filters["start"])
+    if filters.get("end"):
+        queryset = queryset.filter(occurred_at__date__lte=filters["end"])
+    return queryset.order_by("-occurred_at", "-id")

@@ -215,6 +215,89 @@ def escalation_record_outcome(
     return escalation
 
 
+class _Unset:
+    """Marks an argument left out, where None is a value ("no topic")."""
+
+
+UNSET = _Unset()
+
+
+@transaction.atomic
+def escalation_update(
+    *,
+    escalation: Escalation,
+    actor: Membership,
+    topic: Topic | _Unset | None = UNSET,
+    note: str | None = None,
+    channel: str | None = None,
+    urgency: str | None = None,
+) -> Escalation:
+    """Correct what was logged (topic, note, channel, urgency); only the arguments given change.
+
+    The history records who changed what. A new topic recomputes the repeat flag of this
+    escalation and of the same rep's later ones it may have made (or unmade) repeats. Turning a
+    routine escalation urgent drops its callback; turning an urgent one routine schedules one
+    from when it occurred, unless its outcome is known or it came from a phone-system import.
+    """
+    check_can_change(actor=actor, escalation=escalation)
+    if channel is not None and channel not in Escalation.Channel.values:
+        raise ApplicationError(_("Choose a channel."), field="channel")
+    if urgency is not None and urgency not in Escalation.Urgency.values:
+        raise ApplicationError(_("Choose urgent or routine."), field="urgency")
+    old_topic = escalation.topic
+    diff: dict[str, list] = {}
+    if not isinstance(topic, _Unset) and getattr(topic, "pk", None) != escalation.topic_id:
+        diff["topic"] = [getattr(old_topic, "name", None), getattr(topic, "name", None)]
+        escalation.topic = topic
+    if note is not None:
+        note = note.replace("\x00", "").strip()[:NOTE_MAX_LENGTH]
+        if note != escalation.note:
+            diff["note"] = [escalation.note, note]
+            escalation.note = note
+    if channel is not None and channel != escalation.channel:
+        diff["channel"] = [escalation.channel, channel]
+        escalation.channel = channel
+    if urgency is not None and urgency != escalation.urgency:
+        diff["urgency"] = [escalation.urgency, urgency]
+        escalation.urgency = urgency
+        if urgency == Escalation.Urgency.URGENT:
+            escalation.callback_due_at = None
+        elif escalation.is_open and escalation.source != Escalation.Source.IMPORT:
+            organization = Organization.objects.get(pk=escalation.organization_id)
+            escalation.callback_due_at = callback_due_at(organization, escalation.occurred_at)
+    if not diff:
+        return escalation
+    if "topic" in diff:
+        escalation.repeats_topic = repeats_recent_topic(escalation)
+    escalation.save()
+    if "topic" in diff:
+        _recompute_later_repeats(escalation, topic_ids={old_topic and old_topic.pk})
+    EscalationChange.objects.create(escalation=escalation, changed_by=actor, changes=diff)
+    return escalation
+
+
+def _recompute_later_repeats(escalation: Escalation, *, topic_ids: set) -> None:
+    """The same rep's escalations in the 30 days after `escalation`, on its old or new topic:
+    whether they repeat a topic may have changed with it."""
+    topic_ids = {pk for pk in {*topic_ids, escalation.topic_id} if pk is not None}
+    if not topic_ids:
+        return
+    later = Escalation.objects.filter(
+        rep_id=escalation.rep_id,
+        topic_id__in=topic_ids,
+        occurred_at__gt=escalation.occurred_at,
+        occurred_at__lte=escalation.occurred_at + REPEAT_WINDOW,
+    ).only("id", "rep_id", "topic_id", "occurred_at", "repeats_topic")
+    changed = []
+    for other in later:
+        repeats = repeats_recent_topic(other)
+        if repeats != other.repeats_topic:
+            other.repeats_topic = repeats
+            changed.append(other)
+    if changed:
+        Escalation.objects.bulk_update(changed, ["repeats_topic"])
+
+
 # --- The callback scanner ----------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from apps.dependency import directory_views, report_views, views
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("detours/new/", directory_views.detour_new, name="detour_new"),
     path("settings/topics/", directory_views.topic_list, name="settings_topics"),
     path("settings/topics/<int:topic_id>/", directory_views.topic_edit, name="settings_topic_edit"),
+    path("", include("apps.dependency.import_urls")),
 ]

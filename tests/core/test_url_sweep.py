@@ -41,6 +41,8 @@ OBJECT_URLS = {
     "escalation_detail": lambda rows: {"escalation_id": rows["dependency.escalation"].pk},
     "settings_topic_edit": lambda rows: {"topic_id": rows["dependency.topic"].pk},
     "dependency_rep_report": lambda rows: {"member_id": rows["tenancy.membership"].pk},
+    "api_escalation_detail": lambda rows: {"escalation_id": rows["dependency.escalation"].pk},
+    "api_escalation_outcome": lambda rows: {"escalation_id": rows["dependency.escalation"].pk},
     "me_token_revoke": lambda rows: {"token_id": rows["accounts.apitoken"].pk},
     "notification_open": lambda rows: {"notification_id": rows["notifications.notification"].pk},
     "settings_member_edit": lambda rows: {"member_id": rows["tenancy.membership"].pk},

@@ -61,7 +61,7 @@ def worker(tmp_path, settings):
         print(output[-3000:])  # shown when the test fails
 
 
-def _wait_for(predicate, timeout=45.0):
+def _wait_for(predicate, timeout=120.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

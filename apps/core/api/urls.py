@@ -31,6 +31,7 @@ urlpatterns = outside_login_required(
         path("", include("apps.recognition.api_urls")),
         path("", include("apps.recognition.nomination_api_urls")),
         path("", include("apps.dependency.api_urls")),
+        path("", include("apps.dependency.import_api_urls")),
         # Last: any other path under /api/v1/ is a problem+json 404.
         re_path(r"^.*$", ApiNotFoundView.as_view(), name="api_not_found"),
     ]
