@@ -59,8 +59,10 @@ class EscalationForm(forms.Form):
         reps = loggable_reps(actor)
         self.fields["rep"].queryset = reps
         if actor.role == Membership.Role.REP:
+            # A rep logs their own escalation to their own manager: nothing to choose.
             self.fields["rep"].initial = actor.pk
             self.fields["rep"].widget = forms.HiddenInput()
+            self.fields["manager"].widget = forms.HiddenInput()
         self.fields["topic"].queryset = Topic.objects.filter(is_active=True).order_by("name")
         self.fields["manager"].queryset = (
             Membership.objects.filter(
