@@ -32,8 +32,9 @@ def _check_can_import(request: HttpRequest) -> None:
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, org_slug: str) -> HttpResponse:
     _check_can_import(request)
-    form = CallImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = CallImportForm(request.POST, request.FILES) if posted else CallImportForm()
+    if posted and form.is_valid():
         try:
             call_import = call_import_create(
                 actor=request.membership, upload=form.cleaned_data["file"]

@@ -534,6 +534,8 @@ class ValueListApi(APIView):
 class RecognitionTotalsSerializer(serializers.Serializer):
     kudos = serializers.IntegerField()
     letters = serializers.IntegerField()
+    nominations = serializers.IntegerField()
+    nominations = serializers.IntegerField()
 
     class Meta:
         ref_name = "RecognitionTotals"
@@ -543,6 +545,7 @@ class RecognitionMonthSerializer(serializers.Serializer):
     month = serializers.DateField(help_text="The first day of the month.")
     kudos = serializers.IntegerField()
     letters = serializers.IntegerField()
+    nominations = serializers.IntegerField()
 
     class Meta:
         ref_name = "RecognitionMonth"

@@ -79,6 +79,7 @@ def seed(organization, people: dict, rng: random.Random) -> None:
         if member.pk != kudos.sender_id
     )
     _letters(kudos_rows, rows, rng)
+    _nominations(senders, helpers, rng)
 
 
 def _letters(kudos_rows, rows, rng) -> None:
@@ -103,3 +104,42 @@ def _letters(kudos_rows, rows, rng) -> None:
                 acknowledgement_note="Thank you for telling me. I shared it with the whole team.",
             )
         LetterSubject.objects.create(letter=letter, member=helper, created_at=kudos.created_at)
+
+
+CUSTOMER_STORIES = [
+    ("Our line was down and she had a technician on site within two hours.", "site_contact"),
+    (
+        "He untangled three months of invoices in one call and explained every line.",
+        "accounts_payable",
+    ),
+    ("They swapped the wrong parts overnight so our install could go ahead.", "buyer"),
+    ("I never had to chase anything: every update came before I asked.", "end_user"),
+]
+
+
+def _nominations(senders, helpers, rng) -> None:
+    """A shared link, a few approved customer nominations and one waiting for moderation."""
+    from apps.recognition.nomination_models import Nomination
+    from apps.recognition.nomination_services import nomination_link_create
+
+    collector = senders[0]
+    link = nomination_link_create(creator=collector, label="Harmon Foods rollout")
+    now = timezone.now()
+    for index, (story, role) in enumerate(CUSTOMER_STORIES):
+        pending = index == len(CUSTOMER_STORIES) - 1
+        nomination = Nomination.objects.create(
+            link=link,
+            collected_by=collector,
+            nominee=None if pending else rng.choice(helpers),
+            helper_description="The lady on the phone on Tuesday morning" if pending else "",
+            story=story,
+            customer_role=role,
+            customer_name="Pat Customer",
+            customer_company="Harmon Foods",
+            consent=True,
+            status=Nomination.Status.PENDING if pending else Nomination.Status.APPROVED,
+            moderated_at=None if pending else now,
+        )
+        Nomination.objects.filter(pk=nomination.pk).update(
+            created_at=now - timedelta(days=rng.randint(1, 120))
+        )

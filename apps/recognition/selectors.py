@@ -26,6 +26,7 @@ from apps.recognition.models import (
     Letter,
     LetterCopy,
     LetterSubject,
+    Nomination,
     Reaction,
     Value,
 )
@@ -176,6 +177,7 @@ class MonthCount:
     month: date
     kudos: int
     letters: int
+    nominations: int = 0
 
 
 def _month_starts(months: int, today: date) -> list[date]:
@@ -217,6 +219,8 @@ def recognition_received(*, member: Membership, viewer: Membership) -> dict[str,
         "letters": LetterSubject.objects.filter(
             member=member, letter__in=letters_visible_to(viewer).values("pk")
         ),
+        # Approved customer nominations are visible to every member.
+        "nominations": Nomination.objects.filter(nominee=member, status=Nomination.Status.APPROVED),
     }
 
 

@@ -178,14 +178,16 @@ def test_an_unsubscribed_manager_gets_no_email_and_still_only_one_notice(team, l
     assert OutboundEmail.objects.filter(recipient=team["vp"], category=DIGEST_CATEGORY).exists()
 
 
-def test_the_hourly_sweep_sends_where_it_is_monday_morning(team, last_week, outsider):
+def test_the_hourly_sweep_sends_where_it_is_monday_morning(chicago, team, last_week, outsider):
     with tenant_context(outsider.organization_id):
         their_rep = MembershipFactory(role="rep", reports_to=outsider)
         Escalation.objects.create(rep=their_rep, manager=outsider, occurred_at=at(2026, 11, 17, 9),
                                   channel="call", urgency="urgent")  # fmt: skip
     with time_machine.travel(MONDAY_MORNING, tick=False), no_tenant():
         assert digests_sweep() == 1  # Chicago; it is 13:10 in London
-    assert OutboundEmail.objects.filter(category=DIGEST_CATEGORY).count() == 2
+    # (Re-entered: leaving no_tenant() does not restore the database's tenant setting.)
+    with tenant_context(chicago):
+        assert OutboundEmail.objects.filter(category=DIGEST_CATEGORY).count() == 2
     with tenant_context(outsider.organization_id):
         assert not OutboundEmail.objects.filter(category=DIGEST_CATEGORY).exists()
     london_morning = dt.datetime(2026, 11, 23, 7, 10, tzinfo=zoneinfo.ZoneInfo("Europe/London"))
@@ -195,11 +197,16 @@ def test_the_hourly_sweep_sends_where_it_is_monday_morning(team, last_week, outs
         (theirs,) = OutboundEmail.objects.filter(category=DIGEST_CATEGORY)
         assert theirs.recipient_id == outsider.pk
         assert "Escalations: 1" in theirs.body_text
-    assert OutboundEmail.objects.filter(category=DIGEST_CATEGORY).count() == 2
+    with tenant_context(chicago):
+        assert OutboundEmail.objects.filter(category=DIGEST_CATEGORY).count() == 2
 
 
-def test_the_task_stays_in_its_organisation(team, last_week, outsider):
+def test_the_task_stays_in_its_organisation(chicago, team, last_week):
     other = OrganizationFactory(time_zone="America/Chicago")
     with time_machine.travel(MONDAY_MORNING, tick=False), no_tenant():
-        send_digests(organization_id=other.pk)
-    assert not OutboundEmail.objects.filter(category=DIGEST_CATEGORY).exists()
+        assert send_digests(organization_id=other.pk) == 0
+        assert send_digests(organization_id=chicago.pk) == 2
+    with tenant_context(chicago):
+        assert OutboundEmail.objects.filter(category=DIGEST_CATEGORY).count() == 2
+    with tenant_context(other):
+        assert not OutboundEmail.objects.exists()

@@ -87,7 +87,7 @@ def test_it_shows_totals_the_months_and_who_recognised_them_most(
     html = response.content.decode()
     assert "Casey Helper" in html
     summary = response.context["summary"]
-    assert summary["totals"] == {"kudos": 3, "letters": 0}  # Bob may not read Riley's letter
+    assert summary["totals"] == {"kudos": 3, "letters": 0, "nominations": 0}  # Bob may not read Riley's letter
     assert [(m.pk, n) for m, n in summary["top_recognisers"]] == [(riley.pk, 2), (bob.pk, 1)]
     months = _months_table(html)
     assert len(months) == 12
@@ -110,12 +110,12 @@ def test_the_person_and_their_manager_see_private_kudos_and_letters_others_do_no
         assert response.status_code == 200
         return response.context["summary"]["totals"], "Quiet thanks" in response.content.decode()
 
-    assert totals(casey) == ({"kudos": 2, "letters": 1}, True)
-    assert totals(dana) == ({"kudos": 2, "letters": 1}, True)  # her direct report
-    assert totals(riley) == ({"kudos": 2, "letters": 1}, True)  # he sent them
-    assert totals(bob) == ({"kudos": 1, "letters": 0}, False)
+    assert totals(casey) == ({"kudos": 2, "letters": 1, "nominations": 0}, True)
+    assert totals(dana) == ({"kudos": 2, "letters": 1, "nominations": 0}, True)  # her direct report
+    assert totals(riley) == ({"kudos": 2, "letters": 1, "nominations": 0}, True)  # he sent them
+    assert totals(bob) == ({"kudos": 1, "letters": 0, "nominations": 0}, False)
     # An admin reads every letter, but a private kudos stays between the people involved.
-    assert totals(admin) == ({"kudos": 1, "letters": 1}, False)
+    assert totals(admin) == ({"kudos": 1, "letters": 1, "nominations": 0}, False)
 
 
 def test_hidden_kudos_never_count(org, casey, riley, admin, client_for):
@@ -142,8 +142,8 @@ def test_each_kudos_and_letter_counts_in_its_own_month(org, casey, riley, dana):
     three_months_ago = timezone.localtime(now - timedelta(days=95)).date().replace(day=1)
     assert by_month[three_months_ago] == (1, 1)
     assert by_month[timezone.localdate().replace(day=1)] == (1, 0)
-    assert summary["totals"] == {"kudos": 3, "letters": 1}  # all time
-    assert summary["recent"] == {"kudos": 2, "letters": 1}  # the 12 months shown
+    assert summary["totals"] == {"kudos": 3, "letters": 1, "nominations": 0}  # all time
+    assert summary["recent"] == {"kudos": 2, "letters": 1, "nominations": 0}  # the 12 months shown
 
 
 def test_it_filters_the_kudos_by_value_and_date(org, casey, riley, client_for):
@@ -265,11 +265,12 @@ def test_the_page_costs_the_same_queries_with_hundreds_of_kudos_and_letters(
     many = queries()
     # 1 session, 2 user, 3 organisation, 4 savepoint, 5 set_config, 6 my membership,
     # 7 the person (+user, team, manager), 8 the filter's value, 9 kudos count, 10 letters
-    # count, 11 kudos per month, 12 letters per month, 13 top recognisers, 14 their
-    # memberships, 15 unread count (nav), 16 organisations (nav), 17 the values menu of the
-    # filter, 18 kudos page (+sender), 19 their values, 20 letters page (+sender, addressee,
-    # e-mail), 21 set_config restore, 22 release savepoint
-    assert few == many == 22
+    # count, 11 kudos per month, 12 letters per month, 13 nominations per month, 14 top
+    # recognisers, 15 their memberships, 16 approved nominations (latest ten), 17 nominations
+    # collected, 18 unread count (nav), 19 organisations (nav), 20 the values menu of the
+    # filter, 21 kudos page (+sender), 22 their values, 23 letters page (+sender, addressee,
+    # e-mail), 24 set_config restore, 25 release savepoint
+    assert few == many == 25
 
 
 # --- Exports -------------------------------------------------------------------------------------

@@ -19,6 +19,10 @@ from django.views.decorators.http import require_safe
 
 from apps.recognition import selectors
 from apps.recognition.models import Value
+from apps.recognition.nomination_selectors import (
+    approved_nominations_for,
+    nominations_collected_count,
+)
 from apps.tenancy.models import Membership
 from apps.tenancy.selectors import member_list
 
@@ -115,10 +119,13 @@ def recognition_page(request: HttpRequest, org_slug: str, member_id: int) -> Htt
         selectors.recognition_letters(member=member, viewer=viewer), LETTERS_PAGE_SIZE
     ).get_page(request.GET.get("letters_page"))
     summary = selectors.recognition_summary(member=member, viewer=viewer)
+    nominations = list(approved_nominations_for(member)[:10])
     return render(
         request,
         "recognition/person.html",
         {
+            "nominations": nominations,
+            "nominations_collected": nominations_collected_count(member),
             "member": member,
             "is_me": member.pk == viewer.pk,
             "may_export": may_export,

@@ -19,7 +19,7 @@ DEMO_PASSWORD = "salesculture-demo"  # noqa: S105 - printed for the demo on purp
 
 # Each feature app has a function(organization, people: dict[str, Membership], rng) that adds
 # its demo rows inside the organisation's tenant context.
-DEMO_SEEDERS = ["apps.recognition.demo.seed"]
+DEMO_SEEDERS = ["apps.recognition.demo.seed", "apps.dependency.demo.seed"]
 
 NORTHWIND = {
     "name": "Northwind Supply",
