@@ -9,6 +9,7 @@ import random
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 
 from apps.accounts.models import User
@@ -165,6 +166,15 @@ class Command(BaseCommand):
         rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
         password = make_password(DEMO_PASSWORD)
         logins: list[tuple[str, str, str]] = []
+        # The demo's history (callback reminders of the last hours…) writes notifications; its
+        # e-mails are kept in memory instead of flooding the console of `make demo`.
+        quiet_mail = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+        with override_settings(MAILERS=quiet_mail):
+            self._seed(password, logins, members, rng)
+        if not quiet:
+            self._print_logins(logins)
+
+    def _seed(self, password, logins, members: int, rng: random.Random) -> None:
         for spec in (NORTHWIND, HARBOR):
             with transaction.atomic():
                 organization, people = self._organization(spec, password, logins)
@@ -173,8 +183,6 @@ class Command(BaseCommand):
                         self._bulk_members(members, password, rng)
                     for seeder in DEMO_SEEDERS:
                         import_string(seeder)(organization, people, rng)
-        if not quiet:
-            self._print_logins(logins)
 
     def _organization(self, spec, password, logins):
         organization, _created = Organization.objects.get_or_create(
