@@ -19,6 +19,7 @@ tenant context once per batch, so each batch's rows, counters and progress commi
 task redelivered after a lost worker resumes at the last committed byte instead of starting over.
 """
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -274,7 +275,8 @@ def call_import_run(
             directory = _Directory.load(organization, uploader)
             call_import.status = CallImport.Status.RUNNING
             if not call_import.total_bytes:
-                call_import.total_bytes = call_import.file.size
+                with contextlib.suppress(OSError):  # a missing file fails below, clearly
+                    call_import.total_bytes = call_import.file.size
             call_import.save(update_fields=["status", "total_bytes"])
     if uploader is None:
         return call_import_fail(
@@ -434,14 +436,14 @@ class _Importer:
         if too_long:
             return self._reject(line, "too_long", value=raw.decode("utf-8", "replace"))
         try:
-            text = raw.decode("utf-8").rstrip("\r\n")
+            text = raw.decode("utf-8")  # the line break stays: csv reads it as the row's end
         except UnicodeDecodeError:
             return self._reject(line, "not_utf8", value=raw.decode("utf-8", "replace"))
-        if not text.strip():
+        if text.isspace():
             self.counts["skipped"] += 1
             return None
         try:
-            cells = next(csv.reader([text], delimiter=self.header.delimiter), [])
+            cells = next(csv.reader((text,), delimiter=self.header.delimiter), ())
         except csv.Error:
             return self._reject(line, "not_csv", value=text)
         values = {}
@@ -467,8 +469,8 @@ class _Importer:
         duration = values["duration_seconds"]
         if not (duration.isascii() and duration.isdigit()) or int(duration) > MAX_DURATION_SECONDS:
             return self._reject(line, "bad_duration", column="duration_seconds", value=duration)
-        kind = values.get("kind", "").lower() or "call"
-        if kind not in KINDS:
+        kind = values.get("kind") or "call"
+        if kind not in KINDS and (kind := kind.lower()) not in KINDS:
             return self._reject(line, "bad_kind", column="kind", value=values["kind"])
 
         match = self.directory.classify(caller, callee)

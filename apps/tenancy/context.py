@@ -75,10 +75,18 @@ def tenant_context(organization, *, using: str = "default") -> Iterator[None]:
 
 
 @contextmanager
-def no_tenant() -> Iterator[None]:
-    """Leave any current organisation for the block (global work such as a periodic fan-out)."""
+def no_tenant(*, using: str = "default") -> Iterator[None]:
+    """Leave any current organisation for the block (global work such as a periodic fan-out).
+
+    Inside an outer tenant transaction, the database setting is put back on exit too: a
+    tenant context entered in the block resets it to "none" when it ends.
+    """
+    previous = _current_organization_id.get()
     token = _current_organization_id.set(None)
     try:
         yield
     finally:
         _current_organization_id.reset(token)
+        connection = connections[using]
+        if previous is not None and connection.in_atomic_block and not connection.needs_rollback:
+            _set_database_setting(previous, using)

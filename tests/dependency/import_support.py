@@ -64,9 +64,7 @@ def stored_import(content: bytes, *, uploaded_by, name: str = "calls.csv") -> Ca
 
 
 def run(call_import: CallImport, **kwargs) -> CallImport:
-    call_import_run(
-        organization_id=call_import.organization_id, import_id=call_import.pk, **kwargs
-    )
+    call_import_run(organization_id=call_import.organization_id, import_id=call_import.pk, **kwargs)
     call_import.refresh_from_db()
     return call_import
 

@@ -259,7 +259,10 @@ def test_a_manager_logs_an_escalation_for_a_rep_of_their_team(org, sam, riley, p
     assert escalation.source == Escalation.Source.API == body["source"]
     assert escalation.note == "Quote for Acme"
     assert escalation.callback_due_at is not None
-    assert body["history"] == []
+    assert body["rep"] == {"id": riley.pk, "name": "Riley Rep"}
+    assert body["manager"] == {"id": sam.pk, "name": "Sam Sales"}
+    assert body["topic"] == {"id": pricing.pk, "name": "Pricing"}
+    assert body["outcome"] is None
 
 
 def test_a_rep_logs_their_own_without_naming_themselves(org, sam, riley, api_client_for):
@@ -847,3 +850,16 @@ def test_every_dependency_operation_is_in_the_schema(tmp_path):
         p["name"] for p in paths["/api/v1/escalations/"]["get"]["parameters"]
     }
     assert reverse("api_escalation_list") == ESCALATIONS
+
+
+def test_an_imported_escalation_made_routine_schedules_no_callback(org, sam, riley, api_client_for):
+    imported = Escalation.objects.create(
+        rep=riley, manager=sam, occurred_at=timezone.now(), channel="call", urgency="urgent",
+        source="import", import_key="k-1",
+    )  # fmt: skip
+    response = api_client_for(sam).patch(
+        escalation_url(imported.pk), {"urgency": "routine"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    imported.refresh_from_db()
+    assert (imported.urgency, imported.callback_due_at) == ("routine", None)  # history only

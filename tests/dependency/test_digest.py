@@ -210,3 +210,18 @@ def test_the_task_stays_in_its_organisation(chicago, team, last_week):
         assert OutboundEmail.objects.filter(category=DIGEST_CATEGORY).count() == 2
     with tenant_context(other):
         assert not OutboundEmail.objects.exists()
+
+
+def test_beat_asks_every_hour_and_prunes_every_day(db, outsider):
+    from celery.schedules import crontab
+
+    from salesculture.celery import app
+
+    schedule = app.conf.beat_schedule
+    digests, retention = schedule["dependency-digests"], schedule["dependency-retention"]
+    assert digests["task"] == digests_sweep.name
+    assert retention["task"] == "dependency.retention_sweep"
+    assert {digests["task"], retention["task"]} <= set(app.tasks)
+    # Once an hour, so every time zone's 7:00-8:00 (also at :30 or :45 offsets) has one run.
+    assert digests["schedule"] == crontab(minute=2)
+    assert retention["schedule"] == crontab(hour=2, minute=41)

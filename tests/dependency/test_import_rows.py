@@ -16,6 +16,7 @@ from apps.dependency.models import CallImport, Escalation
 from apps.dependency.phones import clean_phone_field, normalise_phone
 from apps.dependency.services import escalation_log
 from apps.tenancy.context import tenant_context
+from tests.dependency import import_support
 from tests.dependency.import_support import (
     CASEY,
     DANA,
@@ -28,12 +29,13 @@ from tests.dependency.import_support import (
     counts,
     csv_bytes,
     import_rows,
-    media,  # noqa: F401 - fixture
     run,
     stored_import,
-    team,  # noqa: F401 - fixture
 )
 from tests.factories import MembershipFactory
+
+media = import_support.media  # the shared fixtures of the import tests
+team = import_support.team
 
 pytestmark = pytest.mark.django_db
 
@@ -80,9 +82,7 @@ def test_a_form_can_clean_a_members_number_with_a_clear_message():
 
 
 def test_a_call_from_a_rep_to_their_manager_becomes_an_escalation_of_history(team, org):
-    result = import_rows(
-        f"2025-01-14T09:00:00Z,{RILEY},{SAM},95,call", uploaded_by=team["admin"]
-    )
+    result = import_rows(f"2025-01-14T09:00:00Z,{RILEY},{SAM},95,call", uploaded_by=team["admin"])
     assert result.status == CallImport.Status.DONE
     assert counts(result) == {
         "rows_read": 1, "escalations_created": 1, "callbacks_matched": 0, "duplicates": 0,
@@ -306,7 +306,7 @@ def test_the_same_call_imported_twice_is_stored_once(team):
     first = import_rows(*rows, uploaded_by=team["admin"])
     # The same calls again, written differently (other number formats, a local time):
     second = import_rows(
-        f"2025-01-14T09:00:00,+14155550101,+14155550100,10,",
+        "2025-01-14T09:00:00,+14155550101,+14155550100,10,",
         f"2025-01-14T09:30:00+00:00,{SAM},{RILEY},10,",
         f"2025-01-14T09:00:00Z,{RILEY},{SAM},10,",  # and twice within one file
         uploaded_by=team["sam"],
@@ -368,9 +368,8 @@ def test_a_bad_row_is_rejected_with_its_reason_and_writes_nothing(team, row, rea
 
 
 def test_a_row_that_is_not_utf8_is_rejected_and_the_rest_imported(team):
-    content = csv_bytes(GOOD) + f"2025-01-14T10:00:00Z,{ROBIN},{SAM},10,caf".encode() + (
-        b"\xe9\n"  # Latin-1 "é"
-    )
+    latin1 = f"2025-01-14T10:00:00Z,{ROBIN},{SAM},10,caf".encode() + b"\xe9\n"  # "é"
+    content = csv_bytes(GOOD) + latin1
     result = run(stored_import(content, uploaded_by=team["admin"]))
     assert (result.escalations_created, result.rejected) == (1, 1)
     assert result.rejections[0]["reason"] == "not_utf8"
@@ -379,9 +378,7 @@ def test_a_row_that_is_not_utf8_is_rejected_and_the_rest_imported(team):
 
 
 def test_a_callback_row_with_a_bad_date_does_not_touch_the_escalation(team):
-    result = import_rows(
-        GOOD, f"2025-01-14T25:00:00Z,{SAM},{RILEY},10,", uploaded_by=team["admin"]
-    )
+    result = import_rows(GOOD, f"2025-01-14T25:00:00Z,{SAM},{RILEY},10,", uploaded_by=team["admin"])
     assert (result.rejected, result.callbacks_matched) == (1, 0)
     assert Escalation.objects.get().called_back_at is None
 
@@ -427,7 +424,9 @@ def test_an_uploader_who_may_no_longer_import_gets_a_clear_failure(team):
 
 def test_progress_and_counters_are_committed_batch_by_batch(team, monkeypatch):
     rows = [f"2025-01-14T09:{minute:02d}:00Z,{RILEY},{SAM},10," for minute in range(5)]
-    call_import = stored_import(csv_bytes(*rows, f"bad,{RILEY},{SAM},1,"), uploaded_by=team["admin"])
+    call_import = stored_import(
+        csv_bytes(*rows, f"bad,{RILEY},{SAM},1,"), uploaded_by=team["admin"]
+    )
     seen = []
     commit = _Importer._commit
 
@@ -439,7 +438,8 @@ def test_progress_and_counters_are_committed_batch_by_batch(team, monkeypatch):
     monkeypatch.setattr(_Importer, "_commit", spy)
     result = run(call_import, batch_size=2)
     sizes = [size for size, _rows, _status in seen]
-    assert sizes == sorted(sizes) and sizes[-1] == result.total_bytes
+    assert sizes == sorted(sizes)
+    assert sizes[-1] == result.total_bytes
     assert [rows for _size, rows, _status in seen] == [2, 4, 6, 6]
     assert [status for *_rest, status in seen] == ["running"] * 3 + ["done"]
     assert result.progress_percent == 100
@@ -505,3 +505,38 @@ def test_the_same_numbers_in_another_organisation_never_meet_ours(team, outsider
     assert (ours.escalations_created, ours.duplicates) == (1, 0)  # keys are per organisation
     with tenant_context(outsider.organization_id):
         assert CallImport.objects.count() == 1
+
+
+# --- The task ------------------------------------------------------------------------------------
+
+
+def test_the_task_imports_with_the_organisation_it_is_given(team):
+    from apps.dependency.tasks import run_call_import
+
+    call_import = stored_import(csv_bytes(GOOD), uploaded_by=team["admin"])
+    result = run_call_import.apply(
+        kwargs={"organization_id": call_import.organization_id, "import_id": call_import.pk}
+    )
+    assert result.get() == "done"
+    assert Escalation.objects.count() == 1
+    with pytest.raises(TypeError, match="integer organization_id"):
+        run_call_import.apply(kwargs={"organization_id": "1", "import_id": 1}, throw=True)
+
+
+def test_an_unexpected_error_in_the_task_ends_the_import_with_a_message(team, monkeypatch):
+    from apps.dependency import tasks
+    from apps.dependency.imports import IMPORT_STOPPED
+
+    call_import = stored_import(csv_bytes(GOOD), uploaded_by=team["admin"])
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(tasks, "call_import_run", broken)
+    with pytest.raises(RuntimeError):
+        tasks.run_call_import.apply(
+            kwargs={"organization_id": call_import.organization_id, "import_id": call_import.pk},
+            throw=True,
+        )
+    call_import.refresh_from_db()
+    assert (call_import.status, call_import.error) == ("failed", IMPORT_STOPPED)

@@ -73,3 +73,15 @@ def test_bulk_create_accepts_a_generator_and_fills_the_organisation(org):
     Team.objects.bulk_create(Team(name=f"T{i}") for i in range(3))
     assert sorted(Team.objects.values_list("name", flat=True)) == ["T0", "T1", "T2"]
     assert set(Team.objects.values_list("organization_id", flat=True)) == {org.pk}
+
+
+def test_leaving_no_tenant_gives_the_database_its_organisation_back(org, outsider):
+    TeamFactory(name="Ours")
+    with no_tenant(), tenant_context(outsider.organization_id):
+        pass  # its exit resets the database setting to "no organisation"
+    # Both walls agree again: the ORM and row-level security see our row.
+    assert Team.objects.filter(name="Ours").exists()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM tenancy_team WHERE name = 'Ours'")
+            assert cursor.fetchone()[0] == 1

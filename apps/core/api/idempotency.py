@@ -20,6 +20,7 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
@@ -150,9 +151,20 @@ def _fingerprint(request: Request) -> str:
         [request.method, request.path, request.data],
         sort_keys=True,
         separators=(",", ":"),
-        default=str,
+        default=_fingerprint_value,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _fingerprint_value(value) -> str:
+    """A multipart upload counts by its content, not only its file name (which `str` gives)."""
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return f"file:{value.name}:{value.size}:{digest.hexdigest()}"
+    return str(value)
 
 
 def _try_lock(organization_id: int, membership_id: int, key: str) -> bool:

@@ -1,0 +1,112 @@
+"""The recognition story in a real browser: a rep thanks two helpers and turns the kudos into a
+letter; the helpers' manager acknowledges it; a helper sees kudos, letter and note on their
+page. Then a customer's nomination is approved and shows on the nominee's page."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from apps.recognition.nomination_services import nomination_link_create, nomination_submit
+from apps.tenancy.context import tenant_context
+from tests.browser.conftest import assert_clean, snap
+from tests.factories import DEFAULT_PASSWORD, MembershipFactory, OrganizationFactory, TeamFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def northwind(live_app):
+    organization = OrganizationFactory(name="Northwind Supply", slug="northwind")
+    with tenant_context(organization):
+        service = TeamFactory(name="Customer Service", kind="customer_service")
+        dana = MembershipFactory(role="manager", team=service, user__full_name="Dana Manager")
+        casey = MembershipFactory(role="support", team=service, reports_to=dana,
+                                  user__full_name="Casey Helper")  # fmt: skip
+        luis = MembershipFactory(role="support", team=service, reports_to=dana,
+                                 user__full_name="Luis Helper")  # fmt: skip
+        riley = MembershipFactory(role="rep", user__full_name="Riley Rep")
+        admin = MembershipFactory(role="admin", user__full_name="Ada Admin")
+    return {"org": organization, "dana": dana, "casey": casey, "luis": luis, "riley": riley,
+            "admin": admin}  # fmt: skip
+
+
+def log_in(page: Page, member) -> None:
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.locator("[name=username]").fill(member.user.email)
+    page.locator("[name=password]").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/northwind/")
+
+
+def test_kudos_become_a_letter_the_manager_acknowledges(page: Page, northwind):
+    riley, casey = northwind["riley"], northwind["casey"]
+    log_in(page, riley)
+
+    # Riley thanks Casey (preselected from a link) and finds Luis by typing.
+    page.goto(f"/northwind/kudos/new/?to={casey.pk}")
+    expect(page.locator("#chosen-people")).to_contain_text("Casey Helper")
+    page.locator("#people-q").fill("Luis")
+    page.locator("#people-results").get_by_text("Luis Helper").click()
+    expect(page.locator("#chosen-people")).to_contain_text("Luis Helper")
+    page.get_by_label("Message").fill("You found the missing order and shipped it the same day.")
+    snap(page, "01-compose")
+    page.get_by_role("button", name="Send kudos").last.click()
+    page.wait_for_url("**/kudos/*/")
+    expect(page.get_by_text("Turn this into a thank-you letter to their manager")).to_be_visible()
+    snap(page, "02-kudos-sent")
+    assert_clean(page)
+
+    # …and turns it into a letter to their manager, previewing it first.
+    page.locator("a", has_text="Write the letter").click()
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_text("Dear Dana Manager")).to_be_visible()
+    snap(page, "03-letter-preview")
+    page.get_by_role("button", name="Send the letter").click()
+    assert_clean(page)
+
+    # Dana acknowledges the letter with a note.
+    log_in(page, northwind["dana"])
+    page.goto("/northwind/letters/")
+    page.locator("a", has_text="Acknowledge").first.click()
+    page.get_by_label("Note").fill("Thank you both. I shared this with the whole team.")
+    page.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_text("Thank you both. I shared this with the whole team.")).to_be_visible()
+    snap(page, "04-acknowledged")
+    assert_clean(page)
+
+    # Casey sees the kudos, the letter and Dana's note on her recognition page.
+    log_in(page, casey)
+    page.goto(f"/northwind/people/{casey.pk}/recognition/")
+    expect(page.get_by_text("You found the missing order").first).to_be_visible()
+    expect(page.get_by_text("Thank you both. I shared this with the whole team.")).to_be_visible()
+    snap(page, "05-recognition-page")
+    assert_clean(page)
+
+
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+def test_an_approved_customer_nomination_reaches_the_nominees_page(page: Page, northwind):
+    casey = northwind["casey"]
+    with tenant_context(northwind["org"]):
+        link = nomination_link_create(creator=northwind["riley"], label="Bakery Ltd")
+        nomination_submit(
+            link=link, nominee=None, helper_description="The lady who answered on Tuesday",
+            story="She found a spare part and we baked on Monday.", customer_role="buyer",
+            consent=True,
+        )  # fmt: skip
+    log_in(page, northwind["admin"])
+    page.goto("/northwind/nominations/moderation/")
+    expect(page.get_by_text("She found a spare part")).to_be_visible()
+    snap(page, "01-moderation-queue")
+    # "I don't know their name": the moderator picks the member, then approves.
+    page.locator("a", has_text="Pick the member").first.click()
+    page.locator("select[name=nominee]").select_option(value=str(casey.pk))
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_text("Nothing waits for moderation")).to_be_visible()
+    snap(page, "02-approved")
+    assert_clean(page)
+
+    log_in(page, casey)
+    page.goto(f"/northwind/people/{casey.pk}/recognition/")
+    expect(page.get_by_text("She found a spare part and we baked on Monday.")).to_be_visible()
+    snap(page, "03-nominee-page")
+    assert_clean(page)
