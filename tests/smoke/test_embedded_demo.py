@@ -41,6 +41,7 @@ RESTRICTED = {
     "nominations/moderation/": MANAGERS,  # moderators: admins, managers when allowed (default)
     "escalations/": NOT_SUPPORT,  # support staff neither log escalations nor see them
     "escalations/topic-hint/": set(DEMO_ROLES),  # "who handles this topic": public directory
+    "escalations/import/": MANAGERS,  # phone-system imports: admins and managers
     "detours/": NOT_SUPPORT,  # a rep's service detours, seen up the reporting line
     "reports/dependency/": NOT_SUPPORT,  # dependency reports: everyone but support staff
 }
