@@ -535,7 +535,6 @@ class RecognitionTotalsSerializer(serializers.Serializer):
     kudos = serializers.IntegerField()
     letters = serializers.IntegerField()
     nominations = serializers.IntegerField()
-    nominations = serializers.IntegerField()
 
     class Meta:
         ref_name = "RecognitionTotals"

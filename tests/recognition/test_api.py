@@ -558,8 +558,11 @@ def test_it_gives_the_numbers_of_the_recognition_page(org, casey, riley, bob, cl
     assert body["last_12_months"] == {"kudos": 3, "letters": 1, "nominations": 0}
     assert len(body["months"]) == 12
     assert body["months"][-1] == {
-        "month": timezone.localdate().replace(day=1).isoformat(), "kudos": 3, "letters": 1, "nominations": 0,
-    }  # fmt: skip
+        "month": timezone.localdate().replace(day=1).isoformat(),
+        "kudos": 3,
+        "letters": 1,
+        "nominations": 0,
+    }
     assert [(m.kudos, m.letters) for m in page.context["summary"]["series"]] == [
         (m["kudos"], m["letters"]) for m in body["months"]
     ]

@@ -87,7 +87,8 @@ def test_it_shows_totals_the_months_and_who_recognised_them_most(
     html = response.content.decode()
     assert "Casey Helper" in html
     summary = response.context["summary"]
-    assert summary["totals"] == {"kudos": 3, "letters": 0, "nominations": 0}  # Bob may not read Riley's letter
+    # Bob may not read Riley's letter
+    assert summary["totals"] == {"kudos": 3, "letters": 0, "nominations": 0}
     assert [(m.pk, n) for m, n in summary["top_recognisers"]] == [(riley.pk, 2), (bob.pk, 1)]
     months = _months_table(html)
     assert len(months) == 12
