@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import lockout
+from apps.core.phones import clean_phone_field
 from apps.core.requests import client_ip
 from apps.tenancy.models import RESERVED_SLUGS, Membership, Organization, Team
 
@@ -132,3 +133,14 @@ class ProfileForm(forms.Form):
     title = forms.CharField(label=_("Job title"), max_length=80, required=False)
     phone_mobile = forms.CharField(label=_("Mobile phone"), max_length=32, required=False)
     phone_office = forms.CharField(label=_("Office phone"), max_length=32, required=False)
+
+    def __init__(self, *args, phone_region: str = "US", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phone_region = phone_region
+
+    # Stored as E.164, so phone-system imports can match calls to members.
+    def clean_phone_mobile(self) -> str:
+        return clean_phone_field(self.cleaned_data["phone_mobile"], self.phone_region)
+
+    def clean_phone_office(self) -> str:
+        return clean_phone_field(self.cleaned_data["phone_office"], self.phone_region)

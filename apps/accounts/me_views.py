@@ -26,7 +26,11 @@ def profile(request: HttpRequest, org_slug: str) -> HttpResponse:
         "phone_mobile": membership.phone_mobile,
         "phone_office": membership.phone_office,
     }
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(
+        request.POST or None,
+        initial=initial,
+        phone_region=request.organization.default_phone_region,
+    )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             request.user.full_name = form.cleaned_data["full_name"]

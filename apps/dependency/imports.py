@@ -39,8 +39,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from apps.core.errors import ApplicationError
+from apps.core.phones import membership_phones, normalise_phone
 from apps.dependency.models import CallImport, Escalation
-from apps.dependency.phones import membership_phones, normalise_phone
 from apps.tenancy.context import require_organization_id, tenant_context
 from apps.tenancy.models import Membership, Organization
 from apps.tenancy.selectors import reporting_tree_ids

@@ -1,3 +1,4 @@
+import phonenumbers
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -19,8 +20,20 @@ class OrganizationSettingsForm(forms.ModelForm):
             "manager_cost_per_hour",
             "managers_can_moderate",
             "nudge_after_days",
+            "work_day_start",
+            "work_day_end",
+            "work_days",
+            "escalation_retention_months",
             "default_phone_region",
         ]
+
+    def clean_default_phone_region(self) -> str:
+        region = self.cleaned_data["default_phone_region"].upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise forms.ValidationError(
+                _("Use a two-letter country code such as US, GB or DE."), code="invalid_region"
+            )
+        return region
 
 
 class MemberForm(forms.Form):

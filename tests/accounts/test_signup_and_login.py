@@ -121,3 +121,16 @@ def test_a_stranger_to_an_organisation_gets_404_not_403(client_for, org, outside
 def test_a_deactivated_member_is_locked_out_of_the_organisation(client_for, org, admin):
     member = MembershipFactory(is_active=False)
     assert client_for(member).get(f"/{org.slug}/").status_code == 404
+
+
+def test_profile_phone_numbers_are_stored_in_international_form(client_for, org):
+    member = MembershipFactory()
+    url = f"/{org.slug}/me/"
+    client = client_for(member)
+    client.post(url, {"full_name": "Pat", "phone_mobile": "(312) 555-0142", "phone_office": ""})
+    member.refresh_from_db()
+    assert member.phone_mobile == "+13125550142"  # the organisation's region is US
+    bad = client.post(url, {"full_name": "Pat", "phone_mobile": "call me maybe"})
+    assert bad.status_code == 200
+    member.refresh_from_db()
+    assert member.phone_mobile == "+13125550142"

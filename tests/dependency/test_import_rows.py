@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from apps.core.phones import clean_phone_field, normalise_phone
 from apps.dependency.imports import (
     FILE_MISSING,
     HEADER_MISSING,
@@ -13,7 +14,6 @@ from apps.dependency.imports import (
     call_import_run,
 )
 from apps.dependency.models import CallImport, Escalation
-from apps.dependency.phones import clean_phone_field, normalise_phone
 from apps.dependency.services import escalation_log
 from apps.tenancy.context import tenant_context
 from tests.dependency import import_support

@@ -102,6 +102,8 @@ def test_organisation_settings_are_validated_and_audited(admin, org, client_for)
         "name": "Acme Renamed", "time_zone": "America/New_York", "currency": "EUR",
         "callback_delay_minutes": 45, "rep_cost_per_hour": "50", "manager_cost_per_hour": "80",
         "managers_can_moderate": "on", "default_phone_region": "US", "nudge_after_days": 30,
+        "work_day_start": "08:30", "work_day_end": "17:30", "work_days": "12345",
+        "escalation_retention_months": 24,
     })  # fmt: skip
     assert good.status_code == 302
     org.refresh_from_db()
@@ -143,3 +145,17 @@ def test_the_outsider_cannot_see_or_edit_our_members(admin, org, outsider, clien
     assert member.is_active
     assert member.role == "rep"
     assert Organization.objects.count() == 2
+
+
+def test_an_unknown_phone_region_and_an_inverted_working_day_are_refused(admin, org, client_for):
+    response = client_for(admin).post(url("settings_organization", org), {
+        "name": "Acme", "time_zone": "UTC", "currency": "USD", "callback_delay_minutes": 60,
+        "rep_cost_per_hour": "50", "manager_cost_per_hour": "80", "nudge_after_days": 30,
+        "default_phone_region": "XX", "work_day_start": "18:00", "work_day_end": "08:00",
+        "work_days": "12345", "escalation_retention_months": 24,
+    })  # fmt: skip
+    body = response.content.decode()
+    assert "two-letter country code" in body
+    assert "must end after it starts" in body
+    org.refresh_from_db()
+    assert org.default_phone_region == "US"
