@@ -206,6 +206,8 @@ class Command(BaseCommand):
                         "team": teams[team_index],
                         "reports_to": people.get(manager_key),
                         "title": title,
+                        # Numbers a phone-system export would show (imports match on them).
+                        "phone_mobile": f"+1312555{1000 + len(logins):04d}",
                         "is_executive": executive,
                     },
                 )
