@@ -19,15 +19,29 @@ SUGGESTIONS = 3
 
 
 def _suggestions(member: Membership, support_people: list[Membership]) -> list[Membership]:
-    """People they thanked before (most recent first), then support people of the teams that
-    carry their work, least recognised first, so quiet helpers are the ones suggested."""
-    thanked_before = list(
+    """The people their escalations were redirected to (they solved it), then people they
+    thanked before (most recent first), then support people of the teams that carry their
+    work, least recognised first, so quiet helpers are the ones suggested."""
+    from apps.dependency.models import Escalation
+
+    redirected_to = list(
+        Escalation.objects.filter(
+            rep=member, redirected_to_member__isnull=False, redirected_to_member__is_active=True
+        )
+        .exclude(redirected_to_member=member)
+        .values("redirected_to_member")
+        .annotate(last=Max("occurred_at"))
+        .order_by("-last")
+        .values_list("redirected_to_member", flat=True)[:SUGGESTIONS]
+    )
+    thanked_before = redirected_to + list(
         KudosRecipient.objects.filter(kudos__sender=member, recipient__is_active=True)
         .values("recipient")
         .annotate(last=Max("created_at"))
         .order_by("-last")
         .values_list("recipient", flat=True)[:SUGGESTIONS]
     )
+    thanked_before = list(dict.fromkeys(thanked_before))  # in order, each person once
     by_id = {person.pk: person for person in support_people}
     chosen = [by_id[pk] for pk in thanked_before if pk in by_id]
     missing = [pk for pk in thanked_before if pk not in by_id]

@@ -99,3 +99,18 @@ def test_the_task_runs_per_organisation_and_never_crosses_over(org, outsider):
             .exists()
         )
     assert _nudged() == set()
+
+
+def test_it_suggests_the_person_an_escalation_was_redirected_to_first(org, team):
+    from apps.dependency.services import escalation_log, escalation_record_outcome
+
+    manager = _member(role="manager")
+    rep = _member(role="rep", reports_to=manager)
+    fixer = _member(role="support", user__full_name="Redirect Fixer")
+    escalation = escalation_log(actor=rep, rep=rep, channel="call", urgency="routine")
+    escalation_record_outcome(
+        escalation=escalation, actor=manager, outcome="redirected", redirected_to_member=fixer
+    )
+    recognition_nudges_send()
+    body = OutboundEmail.objects.get(recipient=rep, category="nudges").body_text
+    assert "Redirect Fixer" in body.split("People you could thank:")[1].splitlines()[1]
