@@ -629,7 +629,7 @@ def test_a_rep_shares_a_link_and_a_customer_nominates_on_a_phone(page, browser, 
         care = TeamFactory(name="Customer care", kind="customer_service")
         helper = MembershipFactory(role="support", team=care, user__full_name="Casey Helper")
         rep = MembershipFactory(role="rep", user__full_name="Riley Rep")
-        MembershipFactory(role="admin", user__full_name="Ada Admin")
+        admin = MembershipFactory(role="admin", user__full_name="Ada Admin")
 
     # The rep creates a link and finds everything needed to share it.
     page.goto("/accounts/login/")
@@ -692,6 +692,31 @@ def test_a_rep_shares_a_link_and_a_customer_nominates_on_a_phone(page, browser, 
     row = page.get_by_role("row", name=re.compile("Bakery Ltd"))
     expect(row.locator("td.num")).to_have_text("1")
     browser_kit.snap(page, "05-my-links-counted")
+    browser_kit.assert_clean(page)
+
+    # An admin approves it from the moderation queue, on the phone too…
+    def log_in(member):
+        page.context.clear_cookies()
+        page.goto("/accounts/login/")
+        page.locator("[name=username]").fill(member.user.email)
+        page.locator("[name=password]").fill(DEFAULT_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/northwind-supply/")
+
+    log_in(admin)
+    page.goto("/northwind-supply/nominations/moderation/")
+    expect(page.get_by_text("Casey found a spare part")).to_be_visible()
+    page.get_by_role("button", name=re.compile("^Approve")).first.click()
+    expect(page.get_by_text("Nothing waits for moderation")).to_be_visible()
+    browser_kit.snap(page, "06-approved")
+    browser_kit.assert_clean(page)
+
+    # …and Casey finds it on her recognition page.
+    log_in(helper)
+    page.goto(f"/northwind-supply/people/{helper.pk}/recognition/")
+    expect(page.get_by_text("Casey found a spare part and we baked on Monday.")).to_be_visible()
+    assert _fits_the_screen(page)
+    browser_kit.snap(page, "07-nominee-sees-it")
     browser_kit.assert_clean(page)
 
 
