@@ -1,6 +1,11 @@
 import fcntl
+import os
 import pathlib
+import subprocess
+import sys
 import tempfile
+import time
+import uuid
 
 import pytest
 from django.db import connection
@@ -10,6 +15,7 @@ from rest_framework.test import APIClient
 from apps.accounts.tokens import api_token_create
 from apps.tenancy.context import tenant_context
 from apps.tenancy.dbroles import ensure_app_role
+from salesculture.celery import app as celery_app
 from tests.factories import MembershipFactory, OrganizationFactory
 
 
@@ -119,3 +125,47 @@ def pytest_configure(config):
 
     settings.CELERY_TASK_ALWAYS_EAGER = True
     celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def real_worker(tmp_path, settings):
+    """A real Celery worker process on its own queue, connected as the restricted role to the
+    test database; e-mail lands as files in the directory it yields."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_APP_ROLE": "app_rw",
+        "CELERY_BROKER_URL": celery_app.conf.broker_url,
+        "CELERY_QUEUE": queue,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+    }
+    process = subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
+        [sys.executable, "-m", "celery", "-A", "salesculture", "worker", "--pool=solo",
+         "--concurrency=1", "-Q", queue, "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "-l", "warning"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue  # its own queue: no other run's worker takes it
+    try:
+        yield tmp_path / "mail"
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=20)[0].decode(errors="replace")
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
+        print(output[-3000:])  # shown when the test fails
+
+
+def wait_for(predicate, timeout=120.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return False

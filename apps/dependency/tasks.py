@@ -11,12 +11,14 @@ from apps.dependency.services import callbacks_remind
 from apps.tenancy.models import Organization
 
 
-@shared_task(name="dependency.callbacks_remind", base=TenantTask, time_limit=120)
+@shared_task(
+    name="dependency.callbacks_remind", base=TenantTask, time_limit=120, soft_time_limit=108
+)
 def remind_callbacks(*, organization_id: int) -> int:
     return callbacks_remind()
 
 
-@shared_task(name="dependency.callbacks_sweep", time_limit=60)
+@shared_task(name="dependency.callbacks_sweep", time_limit=60, soft_time_limit=50)
 def callbacks_sweep() -> int:
     """Every minute, global: one reminder task per organisation."""
     organization_ids = list(Organization.objects.values_list("id", flat=True))
@@ -61,12 +63,12 @@ def run_call_import(self, *, organization_id: int, import_id: int) -> str:
         raise
 
 
-@shared_task(name="dependency.digests_send", base=TenantTask, time_limit=600)
+@shared_task(name="dependency.digests_send", base=TenantTask, time_limit=600, soft_time_limit=540)
 def send_digests(*, organization_id: int) -> int:
     return digests_send()
 
 
-@shared_task(name="dependency.digests_sweep", time_limit=60)
+@shared_task(name="dependency.digests_sweep", time_limit=60, soft_time_limit=50)
 def digests_sweep() -> int:
     """Every hour, global: the organisations where it is Monday, 7:00 to 8:00, get theirs."""
     organization_ids = organizations_due()
@@ -76,7 +78,7 @@ def digests_sweep() -> int:
 
 
 @shared_task(
-    name="dependency.retention_prune", time_limit=1800, acks_late=True,
+    name="dependency.retention_prune", time_limit=1800, soft_time_limit=1620, acks_late=True,
     reject_on_worker_lost=True,
 )  # fmt: skip
 def prune_old_records(*, organization_id: int) -> int:
@@ -88,7 +90,7 @@ def prune_old_records(*, organization_id: int) -> int:
     return pruned.escalations + pruned.detours
 
 
-@shared_task(name="dependency.retention_sweep", time_limit=60)
+@shared_task(name="dependency.retention_sweep", time_limit=60, soft_time_limit=50)
 def retention_sweep() -> int:
     """Daily, global: one prune task per organisation."""
     organization_ids = list(Organization.objects.values_list("id", flat=True))

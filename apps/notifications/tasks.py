@@ -27,7 +27,9 @@ def deliver_email(self, *, organization_id: int, email_id: int) -> str:
     return result
 
 
-@shared_task(name="notifications.outbox_flush", base=TenantTask, time_limit=300)
+@shared_task(
+    name="notifications.outbox_flush", base=TenantTask, time_limit=300, soft_time_limit=270
+)
 def outbox_flush(*, organization_id: int) -> int:
     """Deliver the organisation's due rows (those whose first dispatch was lost or failed)."""
     sent = 0
@@ -37,7 +39,7 @@ def outbox_flush(*, organization_id: int) -> int:
     return sent
 
 
-@shared_task(name="notifications.outbox_sweep", time_limit=120)
+@shared_task(name="notifications.outbox_sweep", time_limit=120, soft_time_limit=108)
 def outbox_sweep() -> int:
     """Global: one flush task per organisation (Organization is a global table)."""
     organization_ids = list(Organization.objects.values_list("id", flat=True))
@@ -46,7 +48,7 @@ def outbox_sweep() -> int:
     return len(organization_ids)
 
 
-@shared_task(name="notifications.outbox_prune", time_limit=600)
+@shared_task(name="notifications.outbox_prune", time_limit=600, soft_time_limit=540)
 def outbox_prune(*, keep_days: int = 90) -> int:
     """Global maintenance: forget delivered mail after `keep_days`, one organisation at a time."""
     from apps.tenancy.context import tenant_context

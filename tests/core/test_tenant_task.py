@@ -29,3 +29,16 @@ def test_a_tenant_task_runs_inside_its_organisation(org, outsider):
 def test_a_tenant_task_without_an_organisation_refuses_to_run(org):
     with no_tenant(), pytest.raises(TypeError, match="organization_id"):
         count_teams.apply(kwargs={}, throw=True).get()
+
+
+def test_every_task_can_be_published_with_its_time_limits():
+    """A soft limit above the hard one makes Celery refuse the publish: beat would fail."""
+    from salesculture.celery import app
+
+    app.loader.import_default_modules()
+    for name, task in app.tasks.items():
+        if name.startswith("celery."):
+            continue
+        hard = task.time_limit or app.conf.task_time_limit
+        soft = task.soft_time_limit or app.conf.task_soft_time_limit
+        assert soft <= hard, name
