@@ -22,3 +22,16 @@ class TenantTask(Task):
             raise TypeError(f"{self.name} needs an integer organization_id keyword argument.")
         with tenant_context(organization_id):
             return super().__call__(*args, **kwargs)
+
+
+def enqueue_for_each_organization(task) -> int:
+    """The periodic fan-out: one `task` per organisation, each run in its own tenant context.
+
+    Organization is a global table, so no tenant context is needed to list them.
+    """
+    from apps.tenancy.models import Organization
+
+    organization_ids = list(Organization.objects.values_list("id", flat=True))
+    for organization_id in organization_ids:
+        task.delay(organization_id=organization_id)
+    return len(organization_ids)

@@ -3,12 +3,11 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from apps.core.tasks import TenantTask
+from apps.core.tasks import TenantTask, enqueue_for_each_organization
 from apps.dependency.digest import digests_send, organizations_due
 from apps.dependency.imports import IMPORT_STOPPED, call_import_fail, call_import_run
 from apps.dependency.retention import escalations_prune
 from apps.dependency.services import callbacks_remind
-from apps.tenancy.models import Organization
 
 
 @shared_task(
@@ -21,10 +20,7 @@ def remind_callbacks(*, organization_id: int) -> int:
 @shared_task(name="dependency.callbacks_sweep", time_limit=60, soft_time_limit=50)
 def callbacks_sweep() -> int:
     """Every minute, global: one reminder task per organisation."""
-    organization_ids = list(Organization.objects.values_list("id", flat=True))
-    for organization_id in organization_ids:
-        remind_callbacks.delay(organization_id=organization_id)
-    return len(organization_ids)
+    return enqueue_for_each_organization(remind_callbacks)
 
 
 @shared_task(
@@ -93,7 +89,4 @@ def prune_old_records(*, organization_id: int) -> int:
 @shared_task(name="dependency.retention_sweep", time_limit=60, soft_time_limit=50)
 def retention_sweep() -> int:
     """Daily, global: one prune task per organisation."""
-    organization_ids = list(Organization.objects.values_list("id", flat=True))
-    for organization_id in organization_ids:
-        prune_old_records.delay(organization_id=organization_id)
-    return len(organization_ids)
+    return enqueue_for_each_organization(prune_old_records)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from apps.core.tasks import TenantTask
+from apps.core.tasks import TenantTask, enqueue_for_each_organization
 from apps.notifications.models import OutboundEmail
 from apps.notifications.services import DeliveryResult, outbox_deliver, outbox_due_ids
 from apps.tenancy.models import Organization
@@ -42,10 +42,7 @@ def outbox_flush(*, organization_id: int) -> int:
 @shared_task(name="notifications.outbox_sweep", time_limit=120, soft_time_limit=108)
 def outbox_sweep() -> int:
     """Global: one flush task per organisation (Organization is a global table)."""
-    organization_ids = list(Organization.objects.values_list("id", flat=True))
-    for organization_id in organization_ids:
-        outbox_flush.delay(organization_id=organization_id)
-    return len(organization_ids)
+    return enqueue_for_each_organization(outbox_flush)
 
 
 @shared_task(name="notifications.outbox_prune", time_limit=600, soft_time_limit=540)

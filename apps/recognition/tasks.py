@@ -2,9 +2,8 @@
 
 from celery import shared_task
 
-from apps.core.tasks import TenantTask
+from apps.core.tasks import TenantTask, enqueue_for_each_organization
 from apps.recognition.nudges import recognition_nudges_send
-from apps.tenancy.models import Organization
 
 
 @shared_task(name="recognition.nudges", base=TenantTask, time_limit=600, soft_time_limit=540)
@@ -15,7 +14,4 @@ def recognition_nudges(*, organization_id: int) -> int:
 @shared_task(name="recognition.nudges_sweep", time_limit=120, soft_time_limit=108)
 def recognition_nudges_sweep() -> int:
     """Weekly, global: one nudge task per organisation."""
-    organization_ids = list(Organization.objects.values_list("id", flat=True))
-    for organization_id in organization_ids:
-        recognition_nudges.delay(organization_id=organization_id)
-    return len(organization_ids)
+    return enqueue_for_each_organization(recognition_nudges)
