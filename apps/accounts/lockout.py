@@ -40,3 +40,41 @@ def record_failure(*, email: str, ip: str | None) -> None:
 
 def clear_failures(*, email: str) -> None:
     cache.delete(_key("account", email))
+
+
+# --- API tokens --------------------------------------------------------------------------------
+# Tokens carry 256 random bits, so guessing one is hopeless; still, a client that keeps
+# presenting unknown tokens is refused for a while, across every process (shared cache).
+TOKEN_FAILURE_LIMIT = 30
+TOKEN_LOCKOUT_SECONDS = 10 * 60
+
+
+def is_token_guessing_locked(*, ip: str | None) -> bool:
+    return bool(ip) and cache.get(_key("token", ip), 0) >= TOKEN_FAILURE_LIMIT
+
+
+def record_token_failure(*, ip: str | None) -> None:
+    if not ip:
+        return
+    key = _key("token", ip)
+    if not cache.add(key, 1, timeout=TOKEN_LOCKOUT_SECONDS):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=TOKEN_LOCKOUT_SECONDS)
+
+
+def too_many_token_failures_response():
+    from django.http import JsonResponse
+
+    return JsonResponse(
+        {
+            "type": "about:blank",
+            "title": "Too Many Requests",
+            "status": 429,
+            "detail": "Too many requests with unknown tokens from this address; try again later.",
+        },
+        status=429,
+        content_type="application/problem+json",
+        headers={"Retry-After": str(TOKEN_LOCKOUT_SECONDS)},
+    )

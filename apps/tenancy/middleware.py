@@ -7,7 +7,9 @@ from django.http import Http404
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
+from apps.accounts import lockout
 from apps.accounts.tokens import api_token_membership, api_token_route, api_token_touch
+from apps.core.requests import client_ip
 from apps.tenancy.context import tenant_context
 from apps.tenancy.models import Organization
 from apps.tenancy.selectors import membership_for_user, organization_by_slug
@@ -74,8 +76,14 @@ class TenantMiddleware:
         """API calls name their organisation through the bearer token's route."""
         header = request.headers.get("Authorization", "")
         scheme, _sep, raw = header.partition(" ")
-        route = api_token_route(raw.strip()) if scheme.lower() == "bearer" else None
+        presented = scheme.lower() == "bearer" and bool(raw.strip())
+        ip = client_ip(request)
+        if presented and lockout.is_token_guessing_locked(ip=ip):
+            return lockout.too_many_token_failures_response()
+        route = api_token_route(raw.strip()) if presented else None
         if route is None:
+            if presented:
+                lockout.record_token_failure(ip=ip)
             return self.get_response(request)  # DRF answers 401 (or serves the public schema)
         organization = Organization.objects.get(pk=route.organization_id)
         timezone.activate(organization.time_zone)

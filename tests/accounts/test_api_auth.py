@@ -132,3 +132,19 @@ def test_me_is_read_only(admin, api_client_for):
     assert response.status_code == 405
     assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
     assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_a_client_guessing_tokens_is_locked_out_but_others_are_not(org, admin, api_client_for,
+                                                                   monkeypatch):  # fmt: skip
+    from apps.accounts import lockout
+
+    monkeypatch.setattr(lockout, "TOKEN_FAILURE_LIMIT", 3)
+    guesser = APIClient(REMOTE_ADDR="203.0.113.9")
+    guesser.credentials(HTTP_AUTHORIZATION="Bearer sc_guess")
+    for _ in range(3):
+        assert guesser.get(ME).status_code == 401
+    refused = guesser.get(ME)
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == PROBLEM_CONTENT_TYPE
+    assert int(refused["Retry-After"]) > 0
+    assert api_client_for(admin).get(ME).status_code == 200  # another client is unaffected
