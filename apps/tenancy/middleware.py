@@ -77,12 +77,13 @@ class TenantMiddleware:
         header = request.headers.get("Authorization", "")
         scheme, _sep, raw = header.partition(" ")
         presented = scheme.lower() == "bearer" and bool(raw.strip())
-        ip = client_ip(request)
-        if presented and lockout.is_token_guessing_locked(ip=ip):
-            return lockout.too_many_token_failures_response()
         route = api_token_route(raw.strip()) if presented else None
         if route is None:
             if presented:
+                # Only unknown tokens are counted and checked, so valid calls cost nothing more.
+                ip = client_ip(request)
+                if lockout.is_token_guessing_locked(ip=ip):
+                    return lockout.too_many_token_failures_response()
                 lockout.record_token_failure(ip=ip)
             return self.get_response(request)  # DRF answers 401 (or serves the public schema)
         organization = Organization.objects.get(pk=route.organization_id)
