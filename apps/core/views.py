@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps.core.api.problems import problem_json
 from apps.tenancy.selectors import organizations_for_user
 
 
@@ -67,7 +68,7 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return _problem(404, "Not Found", "There is no such resource.")
+        return problem_json(status=404, title="Not Found", detail="There is no such resource.")
     return render(request, "404.html", status=404)
 
 
@@ -76,18 +77,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
     unavailable = isinstance(sys.exception(), DatabaseError)
     if request.path.startswith("/api/"):
         if unavailable:
-            return _problem(503, "Service Unavailable", "Please retry in a moment.")
-        return _problem(500, "Internal Server Error", "The error was logged.")
+            return problem_json(
+                status=503, title="Service Unavailable", detail="Please retry in a moment."
+            )
+        return problem_json(
+            status=500, title="Internal Server Error", detail="The error was logged."
+        )
     # Rendered without the request: context processors would query the database, which may be
     # the very thing that failed.
     if unavailable:
         return HttpResponse(render_to_string("503.html"), status=503)
     return HttpResponse(render_to_string("500.html"), status=500)
-
-
-def _problem(status: int, title: str, detail: str) -> JsonResponse:
-    return JsonResponse(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail},
-        status=status,
-        content_type="application/problem+json",
-    )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from apps.core.spreadsheets import spreadsheet_safe
 from apps.dependency.reports import DEFINITIONS, ReportNotAllowed, dependency_report, report_scope
 from apps.tenancy.models import Membership, Team
 
@@ -119,15 +120,14 @@ def report_csv(request: HttpRequest, org_slug: str) -> HttpResponse:
     writer.writerow(["rep", "team", *columns])
     for row in figures.reps:
         values = row.figures.as_dict()
+        team = row.member.team.name if row.member.team else ""
         writer.writerow(
-            [_safe(row.member.display_name), _safe(row.member.team.name if row.member.team else ""),
-             *[values[c] for c in columns]]
-        )  # fmt: skip
+            [
+                spreadsheet_safe(row.member.display_name),
+                spreadsheet_safe(team),
+                *[values[c] for c in columns],
+            ]
+        )
     totals = figures.totals.as_dict()
     writer.writerow([_("All reps"), "", *[totals[c] for c in columns]])
     return response
-
-
-def _safe(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

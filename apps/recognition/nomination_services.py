@@ -6,7 +6,6 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.tokens import token_digest
 from apps.audit.services import audit_record
+from apps.core import ratelimit
 from apps.core.errors import ApplicationError
 from apps.notifications.services import EmailContent, email_enqueue, notify
 from apps.recognition.nomination_models import (
@@ -143,26 +143,14 @@ def check_link_usable(link: NominationLink) -> None:
 # --- Rate limits -------------------------------------------------------------------------------
 
 
-def _hit(key: str, limit: int, window: int) -> bool:
-    """Count one hit; True while under the limit. Shared through the database cache."""
-    if cache.add(key, 1, timeout=window):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=window)
-        return True
-    return count <= limit
-
-
 def submission_allowed(*, link: NominationLink, client_ip: str | None) -> bool:
+    """Count one submission per link and per client; True while both are under their limits."""
     link_key = f"nominate:org{link.organization_id}:link{link.pk}"
-    allowed = _hit(link_key, LINK_SUBMISSIONS_PER_HOUR, 3600)
+    allowed = ratelimit.hit(link_key, window=3600) <= LINK_SUBMISSIONS_PER_HOUR
     if client_ip:
         client = hashlib.sha256(client_ip.encode()).hexdigest()[:32]
-        allowed = _hit(f"nominate:client:{client}", CLIENT_SUBMISSIONS_PER_10_MINUTES, 600) and (
-            allowed
-        )
+        client_count = ratelimit.hit(f"nominate:client:{client}", window=600)
+        allowed = allowed and client_count <= CLIENT_SUBMISSIONS_PER_10_MINUTES
     return allowed
 
 

@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -109,3 +109,13 @@ def problem_responses(*codes: int) -> dict[int, OpenApiResponse]:
         )
         for code in codes
     }
+
+
+def problem_json(
+    *, status: int, title: str, detail: str = "", headers: dict | None = None
+) -> JsonResponse:
+    """A problem-details response for code outside DRF views (middleware, error handlers)."""
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE, headers=headers)

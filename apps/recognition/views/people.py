@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
+from apps.core.spreadsheets import spreadsheet_safe
 from apps.recognition import selectors
 from apps.recognition.models import Value
 from apps.recognition.nomination_selectors import (
@@ -43,8 +44,6 @@ LETTERS_PAGE_SIZE = 10
 EARLIEST_SINCE = date(2000, 1, 1)
 SINCE_TOO_EARLY = _lazy("Pick a date from %(date)s on.")
 FILTER_IGNORED = _lazy("That filter is not valid and was ignored.")
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class RecognitionFilterForm(forms.Form):
@@ -177,8 +176,7 @@ def _export(request: HttpRequest, member_id: int) -> tuple[Membership, dict, lis
 
 
 def _cell(value) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return spreadsheet_safe(str(value))
 
 
 @require_safe
