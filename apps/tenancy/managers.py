@@ -16,13 +16,8 @@ from apps.tenancy.context import (
 )
 
 # Modules allowed to use `Model.all_tenants`; tests/tenancy/test_meta.py enforces the list.
-ALL_TENANTS_USERS = frozenset(
-    {
-        "apps/tenancy/managers.py",
-        "apps/notifications/tasks.py",
-        "apps/core/management/commands/seed_demo.py",
-    }
-)
+# Nothing needs it yet: periodic jobs list organisations (a global table) and fan out per tenant.
+ALL_TENANTS_USERS = frozenset({"apps/tenancy/managers.py"})
 
 
 class TenantQuerySet(models.QuerySet):
