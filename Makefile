@@ -5,6 +5,8 @@
 #                (browser journeys included) and the embedded SQLite smoke test
 #   make lint    ruff (lint and formatting)
 #   make migrate-pg / make worker / make beat   run against PostgreSQL and Redis
+#   make bench   the benchmark harness (not part of make test): results in docs/benchmarks.md
+#   make fuzz    the fuzzing tests (schemathesis, hypothesis) with many more examples
 #
 # Variables (environment or command line):
 #   PG_DATABASE_URL  PostgreSQL for tests, worker and beat; defaults to DATABASE_URL when that
@@ -40,10 +42,10 @@ PG_ENV := env -u DATABASE_APP_ROLE DATABASE_URL='$(PG_DATABASE_URL)' REDIS_URL='
 # PostgreSQL as the application (worker, beat): SET ROLE to the restricted role on connect.
 APP_ENV := env DATABASE_URL='$(PG_DATABASE_URL)' REDIS_URL='$(REDIS_URL)' DATABASE_APP_ROLE=$(APP_ROLE) CELERY_TASK_ALWAYS_EAGER=0
 
-.PHONY: help venv demo test services lint checks test-main test-smoke migrate-pg worker beat
+.PHONY: help venv demo test services lint checks test-main test-smoke migrate-pg worker beat bench fuzz
 
 help:
-	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 venv:
 	@uv="$$(scripts/bootstrap-uv.sh)"; $$uv sync --frozen
@@ -99,3 +101,13 @@ worker: migrate-pg
 beat: migrate-pg
 	@mkdir -p var
 	$(APP_ENV) $(VENV)/bin/celery -A salesculture beat -l info -s var/celerybeat-schedule
+
+# The benchmark harness: seeds a large organisation in its own database, serves it with gunicorn
+# and measures it (see docs/benchmarks.md). Takes several minutes; not part of make test.
+bench: services venv
+	$(PG_ENV) scripts/bench/run.sh
+
+# The same fuzzing tests that make test runs, with many more examples (HYPOTHESIS_PROFILE=fuzz).
+fuzz: services venv
+	$(PG_ENV) CELERY_TASK_ALWAYS_EAGER=1 HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest -n $(PYTEST_WORKERS) \
+		-m fuzz $(PYTEST_ARGS)
