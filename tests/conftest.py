@@ -17,6 +17,7 @@ from apps.tenancy.context import tenant_context
 from apps.tenancy.dbroles import ensure_app_role
 from salesculture.celery import app as celery_app
 from tests.factories import MembershipFactory, OrganizationFactory
+from tests.proof import hypothesis_profiles  # noqa: F401 - registers and loads the profiles
 
 
 @pytest.fixture
