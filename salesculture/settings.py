@@ -286,6 +286,10 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", default=14)
 
+# The benchmark harness (scripts/bench, `make bench`) measures the framework's floor through a
+# minimal Django view and a minimal DRF view; they exist only while this is on.
+BENCH_FLOOR_VIEWS = env_bool("BENCH_FLOOR_VIEWS", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,5 +1,6 @@
 """Top-level routes first; organisation pages (`/<org-slug>/…`) last, so reserved words win."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -19,3 +20,12 @@ urlpatterns = [
     path("", include("apps.recognition.public_urls")),
     path("<slug:org_slug>/", include("apps.tenancy.urls")),
 ]
+
+if settings.BENCH_FLOOR_VIEWS:
+    # Benchmark floor views (scripts/bench): never mounted unless BENCH_FLOOR_VIEWS is on.
+    from apps.core import floor_views
+
+    urlpatterns[:0] = [
+        path("bench-floor/django/", floor_views.django_floor, name="bench_floor_django"),
+        path("api/bench-floor/drf/", floor_views.drf_floor_view, name="bench_floor_drf"),
+    ]

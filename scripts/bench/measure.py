@@ -1,0 +1,637 @@
+"""Measure a running bench server (started by run.sh) and write docs/benchmarks.json and the
+figures table of docs/benchmarks.md.
+
+For each target: a single client on a warm server (p50/p95/p99 of N requests after a warm-up),
+then 20 concurrent clients without think time through locust (requests per second), each also
+as a ratio to the framework's floor (a minimal Django view for pages, a minimal DRF view with a
+bearer token and one query for the API). For the reports, the time PostgreSQL itself needs for
+the report's SQL; last, the resident memory of each gunicorn worker.
+
+Every loop is bounded in count and in time, and all traffic goes to 127.0.0.1.
+"""
+
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS_JSON = ROOT / "docs" / "benchmarks.json"
+RESULTS_MD = ROOT / "docs" / "benchmarks.md"
+START_MARK = "<!-- bench:results:start -->"
+END_MARK = "<!-- bench:results:end -->"
+TARGET_SECONDS = 60.0  # at most this long per single-client target, whatever N says
+REQUEST_TIMEOUT = 30.0
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.strip() else default
+
+
+@dataclass
+class Target:
+    name: str
+    label: str
+    method: str
+    path: str
+    floor: str  # "django" or "drf": which floor view it is compared with
+    kind: str  # "read" or "write"
+    p95_target_ms: float | None = None
+    headers: list[dict] = field(default_factory=list)
+    bodies: list = field(default_factory=list)
+    expect: tuple[int, ...] = (200,)
+    share: float = 1.0  # fraction of N (slow reports get fewer requests)
+    throughput: bool = True
+
+
+def targets(personas: dict) -> list[Target]:
+    slug = personas["slug"]
+    people = personas["personas"]
+
+    def cookie(persona: str) -> list[dict]:
+        return [{"Cookie": f"sessionid={people[persona]['session']}"}]
+
+    def bearer(*tokens: str) -> list[dict]:
+        return [{"Authorization": f"Bearer {token}"} for token in tokens]
+
+    today = dt.date.today()
+    year = f"start={today - dt.timedelta(days=364)}&end={today}"
+    support = personas["support_ids"]
+    writers = personas["team_rep_tokens"]
+    topics = personas["topic_ids"]
+    kudos_bodies = [
+        {
+            "recipients": [support[i % len(support)]],
+            "message": f"Thanks for the fix, bench {i}.",
+            "values": [personas["value_ids"][i % len(personas["value_ids"])]],
+        }
+        for i in range(200)
+    ]
+    escalation_bodies = [
+        {
+            "channel": "call",
+            "urgency": "routine" if i % 3 else "urgent",
+            "topic": topics[i % len(topics)],
+            "note": "Logged by the bench",
+        }
+        for i in range(200)
+    ]
+    star = people["support"]["member_id"]
+    return [
+        Target(
+            "floor_django",
+            "Floor: minimal Django view",
+            "GET",
+            "/bench-floor/django/",
+            "django",
+            "read",
+        ),
+        Target(
+            "floor_drf",
+            "Floor: minimal DRF view (token + 1 query)",
+            "GET",
+            "/api/bench-floor/drf/",
+            "drf",
+            "read",
+            headers=bearer(*writers),
+        ),
+        Target(
+            "wall",
+            "Recognition wall (page)",
+            "GET",
+            f"/{slug}/kudos/",
+            "django",
+            "read",
+            150,
+            cookie("team_rep"),
+        ),
+        Target(
+            "recognition_page",
+            "A support person's recognition page",
+            "GET",
+            f"/{slug}/people/{star}/recognition/",
+            "django",
+            "read",
+            150,
+            cookie("support"),
+        ),
+        Target(
+            "report_team_page",
+            "Dependency report page, team, 90 days",
+            "GET",
+            f"/{slug}/reports/dependency/",
+            "django",
+            "read",
+            250,
+            cookie("team_manager"),
+            share=0.5,
+        ),
+        Target(
+            "report_org_page",
+            "Dependency report page, organisation, 12 months",
+            "GET",
+            f"/{slug}/reports/dependency/?{year}",
+            "django",
+            "read",
+            500,
+            cookie("admin"),
+            share=0.25,
+        ),
+        Target(
+            "report_team_api",
+            "Report API, team, 90 days",
+            "GET",
+            "/api/v1/reports/dependency/",
+            "drf",
+            "read",
+            250,
+            bearer(people["team_manager"]["token"]),
+            share=0.5,
+        ),
+        Target(
+            "report_org_api",
+            "Report API, organisation, 12 months",
+            "GET",
+            f"/api/v1/reports/dependency/?{year}",
+            "drf",
+            "read",
+            500,
+            bearer(people["admin"]["token"]),
+            share=0.25,
+        ),
+        Target(
+            "kudos_create_api",
+            "Kudos created through the API",
+            "POST",
+            "/api/v1/kudos/",
+            "drf",
+            "write",
+            150,
+            bearer(*writers),
+            kudos_bodies,
+            (201,),
+        ),
+        Target(
+            "escalation_create_api",
+            "Escalation created through the API (#6)",
+            "POST",
+            "/api/v1/escalations/",
+            "drf",
+            "write",
+            50,
+            bearer(*writers),
+            escalation_bodies,
+            (201,),
+        ),
+        Target(
+            "nomination_form",
+            "Public nomination form (GET)",
+            "GET",
+            f"/n/{personas['link_tokens'][0]}/",
+            "django",
+            "read",
+            150,
+        ),
+    ]
+
+
+# --- Single client ---------------------------------------------------------------------------
+
+
+def _request(
+    port: int, method: str, path: str, headers: dict, body: bytes | None, source: str = "127.0.0.1"
+) -> tuple[int, float, bytes, list]:
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=REQUEST_TIMEOUT, source_address=(source, 0)
+    )
+    started = time.perf_counter()
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read()
+        elapsed = time.perf_counter() - started
+        return response.status, elapsed, content, response.getheaders()
+    finally:
+        connection.close()
+
+
+def percentiles(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+
+    def pick(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
+
+    return {
+        "n": len(ordered),
+        "p50_ms": pick(0.50),
+        "p95_ms": pick(0.95),
+        "p99_ms": pick(0.99),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
+    }
+
+
+def single_client(port: int, target: Target, n: int, warmup: int) -> dict:
+    count = max(10, round(n * target.share))
+    samples, failures, statuses = [], 0, {}
+    deadline = time.monotonic() + TARGET_SECONDS
+    for i in range(warmup + count):
+        if time.monotonic() > deadline:
+            break
+        headers = dict(target.headers[i % len(target.headers)]) if target.headers else {}
+        body = None
+        if target.bodies:
+            body = json.dumps(target.bodies[i % len(target.bodies)]).encode()
+            headers["Content-Type"] = "application/json"
+        status, elapsed, _content, _headers = _request(
+            port, target.method, target.path, headers, body
+        )
+        statuses[status] = statuses.get(status, 0) + 1
+        if i < warmup:
+            continue
+        if status in target.expect:
+            samples.append(elapsed)
+        else:
+            failures += 1
+    result = percentiles(samples) if samples else {"n": 0}
+    result.update(failures=failures, statuses={str(k): v for k, v in statuses.items()})
+    return result
+
+
+def nomination_post(port: int, link_tokens: list[str], support_id: int, n: int) -> dict:
+    """The public form's POST: each request from another loopback address (127.x.y.z) and the
+    links in turn, so the per-client (5 in 10 minutes) and per-link (30 an hour) limits, which
+    stay on, are never what is measured. The CSRF token comes from one GET per link."""
+    run = random.randrange(2, 250)  # noqa: S311 - spreads addresses, not a secret
+    samples, failures, statuses = [], 0, {}
+    deadline = time.monotonic() + TARGET_SECONDS
+    csrf: dict[str, tuple[str, str]] = {}
+    per_link = 20
+    for i in range(n):
+        if time.monotonic() > deadline:
+            break
+        token = link_tokens[(run * 7 + i // per_link) % len(link_tokens)]
+        path = f"/n/{token}/"
+        if token not in csrf:
+            status, _elapsed, content, headers = _request(port, "GET", path, {}, None)
+            cookie = next(
+                (
+                    v.split(";")[0]
+                    for k, v in headers
+                    if k.lower() == "set-cookie" and v.startswith("csrftoken=")
+                ),
+                "",
+            )
+            match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content)
+            if status != 200 or not cookie or not match:
+                failures += 1
+                continue
+            csrf[token] = (cookie, match.group(1).decode())
+        cookie, form_token = csrf[token]
+        body = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": form_token,
+                "nominee": str(support_id),
+                "story": f"They fixed our delivery in an afternoon (bench {i}).",
+                "customer_role": "buyer",
+                "customer_name": "Bench Customer",
+                "consent": "on",
+                "website": "",
+            }
+        ).encode()
+        source = f"127.{run}.{i // 250 % 250 + 1}.{i % 250 + 2}"  # one request per address
+        status, elapsed, _content, _headers = _request(
+            port,
+            "POST",
+            path,
+            {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            body,
+            source=source,
+        )
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == 302:
+            samples.append(elapsed)
+        else:
+            failures += 1
+    result = percentiles(samples) if samples else {"n": 0}
+    result.update(failures=failures, statuses={str(k): v for k, v in statuses.items()})
+    return result
+
+
+# --- Throughput (locust) ---------------------------------------------------------------------
+
+
+def throughput(base_url: str, target: Target, users: int, seconds: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-locust-") as tmp:
+        spec = Path(tmp) / "target.json"
+        spec.write_text(
+            json.dumps(
+                {
+                    "name": target.name,
+                    "method": target.method,
+                    "path": target.path,
+                    "headers": target.headers,
+                    "bodies": target.bodies,
+                    "expect": list(target.expect),
+                }
+            )
+        )
+        command = [
+            str(ROOT / ".venv" / "bin" / "locust"),
+            "-f",
+            str(Path(__file__).with_name("locustfile.py")),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            base_url,
+            "--csv",
+            str(Path(tmp) / "run"),
+            "--only-summary",
+            "--stop-timeout",
+            "5",
+            "--loglevel",
+            "WARNING",
+        ]
+        env = {**os.environ, "BENCH_TARGET_FILE": str(spec)}
+        try:
+            subprocess.run(  # noqa: S603 - our own locust, fixed arguments
+                command,
+                env=env,
+                cwd=tmp,
+                timeout=seconds + 90,
+                check=False,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        except subprocess.TimeoutExpired:
+            return {"error": "locust did not finish in time"}
+        stats = Path(tmp) / "run_stats.csv"
+        if not stats.exists():
+            return {"error": "locust wrote no statistics"}
+        import csv
+
+        with stats.open() as file:
+            rows = [row for row in csv.DictReader(file) if row["Name"] == "Aggregated"]
+    if not rows:
+        return {"error": "no requests"}
+    row = rows[0]
+    return {
+        "users": users,
+        "seconds": seconds,
+        "requests": int(row["Request Count"]),
+        "failures": int(row["Failure Count"]),
+        "rps": round(float(row["Requests/s"]), 1),
+        "p50_ms": float(row["50%"] or 0),
+        "p95_ms": float(row["95%"] or 0),
+    }
+
+
+# --- The report's own SQL --------------------------------------------------------------------
+
+
+def report_sql(personas: dict, repeat: int = 5) -> dict:
+    """Run the report selector once under CaptureQueriesContext, then time its SQL directly
+    (median of `repeat` runs of all its queries): the floor of the report pages."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesculture.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from apps.dependency.reports import dependency_report
+    from apps.tenancy.context import tenant_context
+    from apps.tenancy.models import Membership
+
+    today = dt.date.today()
+    cases = {
+        "report_team": ("team_manager", today - dt.timedelta(days=89)),
+        "report_org": ("admin", today - dt.timedelta(days=364)),
+    }
+    results = {}
+    with tenant_context(personas["organization_id"]):
+        timezone.activate("Europe/London")
+        for name, (persona, start) in cases.items():
+            viewer = Membership.objects.get(pk=personas["personas"][persona]["member_id"])
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as captured:
+                dependency_report(viewer=viewer, start=start, end=today)
+            selector_ms = (time.perf_counter() - started) * 1000
+            statements = [q["sql"] for q in captured.captured_queries]
+            runs = []
+            slowest = {}
+            with connection.cursor() as cursor:
+                for _ in range(repeat):
+                    total = 0.0
+                    for sql in statements:
+                        began = time.perf_counter()
+                        cursor.execute(sql)
+                        cursor.fetchall()
+                        spent = time.perf_counter() - began
+                        total += spent
+                        slowest[sql] = min(slowest.get(sql, spent), spent)
+                    runs.append(total)
+                worst = max(slowest, key=slowest.get)
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + worst)
+                plan = [row[0] for row in cursor.fetchall()]
+            results[name] = {
+                "queries": len(statements),
+                "sql_ms": round(statistics.median(runs) * 1000, 1),
+                "selector_ms": round(selector_ms, 1),
+                "slowest_query_ms": round(slowest[worst] * 1000, 1),
+                "slowest_query_plan": plan[:40],
+            }
+    return results
+
+
+# --- Memory ----------------------------------------------------------------------------------
+
+
+def worker_rss(master_pid: int) -> list[float]:
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    sizes = []
+    for pid in children.read_text().split() if children.exists() else []:
+        status = Path(f"/proc/{pid}/status")
+        if status.exists():
+            match = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
+            if match:
+                sizes.append(round(int(match.group(1)) / 1024, 1))
+    return sizes
+
+
+# --- Results ---------------------------------------------------------------------------------
+
+
+def verdicts(results: dict) -> None:
+    """Ratios to the floor and whether each target is met."""
+    floors = results["targets"]
+    for name, entry in floors.items():
+        floor = floors.get("floor_" + entry["floor"], {})
+        single, load = entry.get("single", {}), entry.get("throughput", {})
+        if single.get("p50_ms") and floor.get("single", {}).get("p50_ms"):
+            entry["p50_vs_floor"] = round(single["p50_ms"] / floor["single"]["p50_ms"], 1)
+        if load.get("rps") and floor.get("throughput", {}).get("rps"):
+            entry["rps_vs_floor"] = round(load["rps"] / floor["throughput"]["rps"], 2)
+        checks = []
+        if entry.get("p95_target_ms") and single.get("p95_ms") is not None:
+            checks.append(single["p95_ms"] <= entry["p95_target_ms"])
+        if "rps" in load and name.endswith("_api"):
+            drf = floors["floor_drf"].get("throughput", {}).get("rps") or 0
+            needed = drf / (3 if entry["kind"] == "write" else 2)
+            entry["rps_target"] = round(needed, 1)
+            checks.append(load["rps"] >= needed)
+        if load.get("failures") or single.get("failures"):
+            checks.append(False)
+        if checks:
+            entry["met"] = all(checks)
+    for name, sql in results.get("report_sql", {}).items():
+        page = floors.get(f"{name}_page", {}).get("single", {})
+        if page.get("p50_ms") and sql.get("sql_ms"):
+            sql["page_vs_sql"] = round(page["p50_ms"] / sql["sql_ms"], 2)
+            sql["met"] = sql["page_vs_sql"] <= 2
+
+
+def table(results: dict) -> str:
+    def ms(value) -> str:
+        return "-" if value in (None, "") else f"{value:g}"
+
+    lines = [
+        f"Run {results['finished_at']} · scale {results['scale']} · {results['machine']} · "
+        f"{results['gunicorn']} · N={results['requests_per_target']} single-client requests, "
+        f"{results['users']} clients for {results['locust_seconds']} s",
+        "",
+        "| target | p50 ms | p95 ms | p99 ms | p95 target | req/s (20 clients) | vs floor "
+        "(p50 · req/s) | met |",
+        "|---|---:|---:|---:|---:|---:|---:|:-:|",
+    ]
+    for entry in results["targets"].values():
+        single, load = entry.get("single", {}), entry.get("throughput", {})
+        target = ms(entry.get("p95_target_ms"))
+        if entry.get("rps_target"):
+            target += f" · ≥{entry['rps_target']:g} req/s"
+        rps = ms(load.get("rps")) if load else "not run"
+        if load.get("failures"):
+            rps += f" ({load['failures']} failed)"
+        if single.get("failures"):
+            target += f" ({single['failures']} failed)"
+        ratio = f"{ms(entry.get('p50_vs_floor'))}x · {ms(entry.get('rps_vs_floor'))}"
+        met = {True: "yes", False: "**no**"}.get(entry.get("met"), "")
+        lines.append(
+            f"| {entry['label']} | {ms(single.get('p50_ms'))} | {ms(single.get('p95_ms'))} | "
+            f"{ms(single.get('p99_ms'))} | {target} | {rps} | {ratio} | {met} |"
+        )
+    lines += [
+        "",
+        "| report | its SQL (PostgreSQL) ms | queries | page p50 / SQL | met (at most 2x) |",
+        "|---|---:|---:|---:|:-:|",
+    ]
+    for name, sql in results.get("report_sql", {}).items():
+        met = {True: "yes", False: "**no**"}.get(sql.get("met"), "")
+        lines.append(
+            f"| {name.replace('_', ' ')} | {ms(sql['sql_ms'])} | {sql['queries']} | "
+            f"{ms(sql.get('page_vs_sql'))} | {met} |"
+        )
+    rss = results.get("worker_rss_mb", [])
+    lines += [
+        "",
+        f"Gunicorn workers' resident memory after the run: "
+        f"{', '.join(f'{v:g}' for v in rss) or 'not measured'} MB (target under 300 MB: "
+        f"{'met' if rss and max(rss) < 300 else '**not met**'}).",
+    ]
+    return "\n".join(lines)
+
+
+def write_results(results: dict) -> None:
+    RESULTS_JSON.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    text = (
+        RESULTS_MD.read_text()
+        if RESULTS_MD.exists()
+        else f"# Benchmarks\n\n{START_MARK}\n{END_MARK}\n"
+    )
+    if START_MARK not in text or END_MARK not in text:
+        text += f"\n{START_MARK}\n{END_MARK}\n"
+    head, rest = text.split(START_MARK, 1)
+    _old, tail = rest.split(END_MARK, 1)
+    RESULTS_MD.write_text(f"{head}{START_MARK}\n{table(results)}\n{END_MARK}{tail}")
+
+
+def main() -> int:
+    port = int(os.environ["BENCH_PORT"])
+    base_url = f"http://127.0.0.1:{port}"
+    personas = json.loads(Path(os.environ["BENCH_PERSONAS"]).read_text())
+    n = env_int("BENCH_REQUESTS", 200)
+    warmup = env_int("BENCH_WARMUP", 10)
+    users = env_int("BENCH_USERS", 20)
+    seconds = env_int("BENCH_LOCUST_SECONDS", 10)
+    only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+    results = {
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scale": float(os.environ.get("BENCH_SCALE", "1") or 1),
+        "machine": f"{os.cpu_count()} CPUs, {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.machine()}",
+        "gunicorn": os.environ.get("BENCH_GUNICORN_DESC", ""),
+        "requests_per_target": n,
+        "users": users,
+        "locust_seconds": seconds,
+        "seed": personas.get("seed", {}),
+        "targets": {},
+    }
+    for target in targets(personas):
+        if only and target.name not in only and not target.name.startswith("floor_"):
+            continue
+        print(f"  {target.label}: single client …", flush=True)
+        entry = {
+            "label": target.label,
+            "method": target.method,
+            "path": target.path,
+            "floor": target.floor,
+            "kind": target.kind,
+            "p95_target_ms": target.p95_target_ms,
+        }
+        entry["single"] = single_client(port, target, n, warmup)
+        if target.throughput and seconds > 0:
+            print(f"  {target.label}: {users} clients for {seconds} s …", flush=True)
+            entry["throughput"] = throughput(base_url, target, users, seconds)
+        results["targets"][target.name] = entry
+    if not only or "nomination_post" in only:
+        print("  Public nomination form (POST): single client …", flush=True)
+        results["targets"]["nomination_post"] = {
+            "label": "Public nomination form (POST, many links and addresses)",
+            "method": "POST",
+            "path": "/n/<token>/",
+            "floor": "django",
+            "kind": "write",
+            "p95_target_ms": 150,
+            "single": nomination_post(
+                port, personas["link_tokens"], personas["support_ids"][0], max(10, n // 2)
+            ),
+        }
+    print("  The report's own SQL …", flush=True)
+    results["report_sql"] = report_sql(personas)
+    results["worker_rss_mb"] = worker_rss(int(os.environ["BENCH_GUNICORN_PID"]))
+    results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    verdicts(results)
+    write_results(results)
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
