@@ -188,6 +188,12 @@ def call_import_create(*, actor: Membership, upload: File | None) -> CallImport:
     call_import.assign_organization(require_organization_id())
     call_import.file.save(f"{call_import.public_id}.csv", upload, save=False)
     call_import.save()
+    from apps.audit.services import audit_record
+
+    audit_record(
+        actor=actor, action="call_import.uploaded", target=call_import,
+        changes={"file": call_import.original_name, "bytes": call_import.total_bytes},
+    )  # fmt: skip
 
     from apps.dependency.tasks import run_call_import
 

@@ -204,6 +204,9 @@ def escalation_record_outcome(
     }
     before = {name: getattr(escalation, name) for name in fields}
     diff = {name: [before[name], value] for name, value in fields.items() if before[name] != value}
+    # Changing an outcome already recorded rewrites the report's numbers: that is audited.
+    # Recording it the first time is everyday work, kept in the escalation's own history.
+    rewrites_outcome = bool(diff) and escalation.outcome_recorded_at is not None
     for name, value in fields.items():
         setattr(escalation, name, value)
     escalation.outcome_recorded_at = timezone.now()
@@ -212,6 +215,13 @@ def escalation_record_outcome(
     escalation.save()
     if diff:
         EscalationChange.objects.create(escalation=escalation, changed_by=actor, changes=diff)
+    if rewrites_outcome:
+        from apps.audit.services import audit_record
+
+        audit_record(
+            actor=actor, action="escalation.outcome_changed", target=escalation,
+            changes=diff,
+        )  # fmt: skip
     return escalation
 
 

@@ -419,6 +419,7 @@ def letter_acknowledge(
     letter.acknowledged_by = actor
     letter.acknowledgement_note = note
     letter.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
+    audit_record(actor=actor, action="letter.acknowledged", target=letter, request=request)
     organization = _organization(actor)
     path = reverse("letter_detail", kwargs={"org_slug": organization.slug, "letter_id": letter.pk})
     title = _("%(manager)s acknowledged the thank-you letter") % {"manager": actor.display_name}
