@@ -241,6 +241,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.problems.problem_media_type_hook",  # errors are application/problem+json
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LetterStatusEnum": "apps.recognition.models.Letter.Status",
         "NominationStatusEnum": "apps.recognition.nomination_models.Nomination.Status",

@@ -114,7 +114,7 @@ class DependencyReportApi(APIView):
         responses={200: OutputSerializer, **problem_responses(400, 401, 403, 429)},
     )
     def get(self, request):
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         try:
             report = dependency_report(viewer=request.membership, **filters.validated_data)
@@ -348,7 +348,7 @@ class EscalationListCreateApi(APIView):
     )
     def get(self, request):
         _no_support(request)
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         escalations = selectors.escalation_list(
             viewer=request.membership, filters=filters.validated_data
@@ -551,7 +551,7 @@ class TopicListCreateApi(APIView):
         responses={200: OutputSerializer(many=True), **problem_responses(400, 401, 429)},
     )
     def get(self, request):
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         topics = selectors.topic_list()
         if "active" in filters.validated_data:
@@ -644,7 +644,7 @@ class DetourListCreateApi(APIView):
         responses={200: OutputSerializer(many=True), **problem_responses(400, 401, 403, 429)},
     )
     def get(self, request):
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         try:
             detours = selectors.detour_list(

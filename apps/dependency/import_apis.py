@@ -94,7 +94,10 @@ class CallImportListCreateApi(APIView):
 
     @extend_schema(
         operation_id="call_imports_list",
-        responses={200: CallImportSummarySerializer(many=True), **problem_responses(401, 403, 429)},
+        responses={
+            200: CallImportSummarySerializer(many=True),
+            **problem_responses(400, 401, 403, 429),
+        },
     )
     def get(self, request):
         """Imports you may see: all of the organisation's for admins, their own for managers."""

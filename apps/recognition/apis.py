@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from apps.core.api.idempotency import idempotent
 from apps.core.api.pagination import CreatedCursorPagination
 from apps.core.api.problems import problem_responses
+from apps.core.api.schema import PaginatedGetSchema
 from apps.core.errors import ApplicationError
 from apps.recognition import selectors, services
 from apps.recognition.models import (
@@ -251,7 +252,7 @@ class KudosListCreateApi(APIView):
     )
     def get(self, request):
         """Kudos you may see (hidden ones left out), newest first, with the filters given."""
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         kudos = selectors.kudos_list(
@@ -381,6 +382,7 @@ class LetterListCreateApi(APIView):
     people you thank (one letter per manager)."""
 
     pagination_class = CreatedCursorPagination
+    schema = PaginatedGetSchema()  # the POST answers with the letters sent, not a page
 
     class InputSerializer(serializers.Serializer):
         subjects = serializers.ListField(
@@ -523,7 +525,7 @@ class ValueListApi(APIView):
         responses={200: OutputSerializer(many=True), **problem_responses(400, 401, 429)},
     )
     def get(self, request):
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         values = selectors.value_list(include_inactive=True)
         if "active" in filters.validated_data:

@@ -277,7 +277,7 @@ class NominationListApi(APIView):
     )
     def get(self, request):
         _require_moderator(request)
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         nominations = selectors.nomination_list(status=filters.validated_data.get("status"))
         paginator = self.pagination_class()

@@ -64,7 +64,7 @@ class MemberListApi(APIView):
         responses={200: OutputSerializer(many=True), **problem_responses(400, 401, 429)},
     )
     def get(self, request):
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         members = member_search(**filters.validated_data)
         paginator = self.pagination_class()

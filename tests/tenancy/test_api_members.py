@@ -102,10 +102,29 @@ def test_it_pages_with_a_cursor(admin, api_client_for):
     assert second.json()["next"] is None
 
 
-def test_a_forged_cursor_is_a_404_problem(admin, api_client_for):
-    response = api_client_for(admin).get(MEMBERS, {"cursor": "not-a-cursor"})
-    assert response.status_code == 404
-    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+def test_a_forged_cursor_is_a_400_problem_naming_the_parameter(admin, api_client_for):
+    # base64 of "p=abc": a well-formed cursor whose position is not an id (it used to reach the
+    # database and fail there with a 500).
+    for cursor in ("not-a-cursor", "cD1hYmM="):
+        response = api_client_for(admin).get(MEMBERS, {"cursor": cursor})
+        assert response.status_code == 400
+        assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+        assert list(response.json()["errors"]) == ["cursor"]
+
+
+def test_a_malformed_page_size_is_a_400_problem(admin, api_client_for):
+    for size in ("abc", "0", "-3", "", "1e3"):
+        response = api_client_for(admin).get(MEMBERS, {"page_size": size})
+        assert response.status_code == 400, size
+        assert list(response.json()["errors"]) == ["page_size"]
+    assert api_client_for(admin).get(MEMBERS, {"page_size": "5000"}).status_code == 200  # capped
+
+
+def test_an_empty_filter_is_refused_rather_than_ignored(admin, api_client_for):
+    # `?role=` used to list everyone, as if the filter were not there.
+    response = api_client_for(admin).get(MEMBERS, {"role": ""})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["role"]
 
 
 def test_it_retrieves_a_member_even_deactivated(admin, api_client_for):

@@ -1,5 +1,6 @@
 """RFC 9457 problem details for every API error."""
 
+import re
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied
@@ -21,12 +22,28 @@ def problem_response(
 ) -> Response:  # fmt: skip
     body = {"type": "about:blank", "title": title, "status": status_code}
     if detail:
-        body["detail"] = detail
+        body["detail"] = _encodable(detail)
     if errors:
-        body["errors"] = errors
+        body["errors"] = _encodable(errors)
     response = Response(body, status=status_code, headers=headers)
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(value):
+    """Messages may quote the input (`"…" is not a valid choice.`), and JSON input may hold a
+    lone surrogate (`"\\ud800"`), which no UTF-8 response can carry: such characters become
+    U+FFFD instead of a 500 while rendering."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(item) for item in value]
+    return value
 
 
 def problem_exception_handler(exc, context):
@@ -119,3 +136,19 @@ def problem_json(
     if detail:
         body["detail"] = detail
     return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+
+
+def problem_media_type_hook(result, generator, request, public):
+    """drf-spectacular post-processing: error responses are documented as what they are,
+    `application/problem+json`, not the renderer's `application/json`.
+
+    Done here rather than with `(code, media type)` keys in `problem_responses`, which would
+    hide the pagination parameters of list endpoints (see there).
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(code).startswith(("4", "5")) and "application/json" in content:
+                    content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+    return result
