@@ -136,14 +136,15 @@ def page_problems() -> PageProblems:
     return PageProblems()
 
 
-@pytest.fixture
-def page(browser, viewport, live_app, page_problems):
-    """A new page in its own context (cookies included), recording problems as it goes."""
-    context = browser.new_context(base_url=live_app.url, **VIEWPORTS[viewport])
+def open_recording_page(browser, base_url: str, viewport: str, problems: PageProblems):
+    """A new page in its own browser context (cookies included) at `viewport`, recording
+    console errors, uncaught exceptions, server errors and CSP violations into `problems`.
+    Close it with `page.context.close()`."""
+    context = browser.new_context(base_url=base_url, **VIEWPORTS[viewport])
     context.set_default_timeout(15_000)
 
     def on_csp_violation(source, violation):
-        page_problems.csp_violations.append(
+        problems.csp_violations.append(
             f"{violation.get('directive')} blocked {violation.get('blockedURI') or 'inline'} "
             f"on {violation.get('documentURI')} "
             f"({violation.get('sourceFile') or ''}:{violation.get('line') or ''}) "
@@ -157,10 +158,10 @@ def page(browser, viewport, live_app, page_problems):
     def on_console(message):
         text = message.text
         if "Content Security Policy" in text:
-            page_problems.csp_violations.append(f"{text} (on {new_page.url})")
+            problems.csp_violations.append(f"{text} (on {new_page.url})")
         elif message.type == "error":
             location = message.location or {}
-            page_problems.console_errors.append(
+            problems.console_errors.append(
                 f"{text} (on {new_page.url}, {location.get('url', '')}:"
                 f"{location.get('lineNumber', '')})"
             )
@@ -171,14 +172,21 @@ def page(browser, viewport, live_app, page_problems):
             "fetch",
             "xhr",
         }:
-            page_problems.console_errors.append(f"HTTP {response.status} from {response.url}")
+            problems.console_errors.append(f"HTTP {response.status} from {response.url}")
 
     new_page.on("console", on_console)
     new_page.on("response", on_response)
-    new_page.on("pageerror", lambda error: page_problems.console_errors.append(f"uncaught {error}"))
-    new_page.problems = page_problems
+    new_page.on("pageerror", lambda error: problems.console_errors.append(f"uncaught {error}"))
+    new_page.problems = problems
+    return new_page
+
+
+@pytest.fixture
+def page(browser, viewport, live_app, page_problems):
+    """A new page in its own context (cookies included), recording problems as it goes."""
+    new_page = open_recording_page(browser, live_app.url, viewport, page_problems)
     yield new_page
-    context.close()
+    new_page.context.close()
     assert not page_problems, f"The browser reported problems:\n{page_problems.report()}"
 
 
