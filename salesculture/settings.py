@@ -214,7 +214,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 1
+# Workers and beat, though, wait for Redis however long it is away: with a limit they exit once
+# it is exceeded (tests/faults). The web's publish is bounded by the transport options above.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
 
 # --- REST API -------------------------------------------------------------------------------
