@@ -7,7 +7,7 @@ check answers with a form error or accepts the file; rejected rows write nothing
 """
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from apps.core.errors import ApplicationError
@@ -32,17 +32,14 @@ from tests.dependency.import_support import (
     upload,
 )
 from tests.factories import MembershipFactory
+from tests.proof.hypothesis_profiles import examples
 
 media = import_support.media  # the shared fixtures of the import tests
 team = import_support.team
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
-FUZZ = settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = settings(max_examples=examples(60))  # deadline and health checks: the active profile
 
 CELLS = st.one_of(
     st.text(max_size=30),
@@ -153,3 +150,26 @@ def test_the_outsider_never_sees_the_fuzzed_imports(team, outsider):
     with tenant_context(outsider.organization_id):
         assert not CallImport.objects.exists()
         MembershipFactory()  # the outsider's organisation works as usual
+
+
+@FUZZ
+@given(content=HOSTILE_FILE, name=st.sampled_from(["calls.csv", "x", "../../etc/passwd", "é.csv"]))
+def test_a_hostile_upload_through_the_api_is_queued_whole_or_refused_with_a_400(
+    team, media, api_client_for, content, name
+):
+    """The same files through POST /api/v1/imports/calls/: a 202 stores one queued import;
+    otherwise a 400 problem names the file, and neither a row nor a stored file is left."""
+    imports = CallImport.objects.count()
+    stored = {path for path in media.rglob("*") if path.is_file()} if media.exists() else set()
+    response = api_client_for(team["admin"]).post(
+        "/api/v1/imports/calls/", {"file": upload(content, name=name)}, format="multipart"
+    )
+    assert response.status_code in (202, 400), response.status_code
+    if response.status_code == 400:
+        assert response["Content-Type"] == "application/problem+json"
+        assert list(response.json()["errors"]) == ["file"]
+        assert CallImport.objects.count() == imports
+        assert {path for path in media.rglob("*") if path.is_file()} == stored
+    else:
+        assert CallImport.objects.count() == imports + 1
+        assert response.json()["total_bytes"] == len(content)

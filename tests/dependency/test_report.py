@@ -5,7 +5,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apps.dependency.models import Escalation, ServiceDetour, Topic
@@ -13,6 +13,7 @@ from apps.dependency.reports import ReportNotAllowed, dependency_report
 from apps.dependency.services import escalation_log, escalation_record_outcome
 from apps.tenancy.context import tenant_context
 from tests.factories import MembershipFactory, TeamFactory
+from tests.proof.hypothesis_profiles import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -157,9 +158,8 @@ rows = st.lists(
 )
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@pytest.mark.fuzz
+@settings(max_examples=examples(25))  # deadline and health checks: the active profile
 @given(data=rows)
 def test_the_totals_equal_plain_counts(setup, data):
     s = setup

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apps.notifications.models import Notification, OutboundEmail
@@ -25,14 +25,11 @@ from apps.recognition.nomination_models import (
 from apps.recognition.nomination_services import link_token, nomination_link_create
 from apps.tenancy.context import tenant_context
 from tests.factories import MembershipFactory, OrganizationFactory, TeamFactory
+from tests.proof.hypothesis_profiles import examples
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
-FUZZ = settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = settings(max_examples=examples(30))  # deadline and health checks: the active profile
 ALLOWED = {200, 302, 400, 403, 404, 405, 410, 413, 429}
 
 HOSTILE_TEXT = st.one_of(
@@ -129,6 +126,8 @@ def assert_whole_or_nothing(before, response, data) -> None:
     )
     if not accepted:
         assert after == before
+        if response.status_code == 200:  # the form again, saying what to correct
+            assert 'class="form-errors" role="alert"' in response.content.decode()
         return
     assert after[0] == before[0] + 1
     nomination = Nomination.objects.order_by("-id").first()
