@@ -120,7 +120,22 @@ class Escalation(TenantOwned):
             ),
         ]
         indexes = [
-            models.Index(fields=["organization", "occurred_at"], name="esc_occurred_idx"),
+            # The reports read a period of the organisation's escalations: these columns
+            # included, PostgreSQL answers from the index alone (docs/benchmarks.md).
+            models.Index(
+                fields=["organization", "occurred_at"],
+                include=[
+                    "id",
+                    "rep",
+                    "topic",
+                    "urgency",
+                    "outcome",
+                    "repeats_topic",
+                    "manager_minutes",
+                    "rep_minutes",
+                ],
+                name="esc_report_idx",
+            ),
             models.Index(fields=["organization", "rep", "occurred_at"], name="esc_rep_idx"),
             models.Index(fields=["organization", "manager", "occurred_at"], name="esc_manager_idx"),
             models.Index(

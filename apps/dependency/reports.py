@@ -1,8 +1,9 @@
 """The dependency report: how often reps escalate, whether they solve it alone when the manager
 lets it ring, what keeps coming back, and what should have gone straight to a support team.
 
-Five aggregate queries whatever the volume, each reading the `(organization, rep|occurred_at)`
-indexes. Pages, CSV and the API all take their numbers from `dependency_report`.
+Four aggregate queries whatever the volume (escalations per rep and per topic in one pass,
+detours, the weekly trend), reading the `(organization, occurred_at)` indexes. Pages, CSV and
+the API all take their numbers from `dependency_report`.
 """
 
 import datetime as dt
@@ -10,11 +11,13 @@ import zoneinfo
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
-from apps.dependency.models import Escalation, ServiceDetour
+from apps.dependency.models import Escalation, ServiceDetour, Topic
+from apps.tenancy.context import TenantMismatch, require_organization_id
 from apps.tenancy.models import Membership, Organization
 from apps.tenancy.selectors import reporting_tree_ids
 
@@ -201,29 +204,18 @@ def dependency_report(
         )
 
     by_rep: dict[int, Figures] = {}
-    supportable = (
-        Q(topic__handled_by_team__isnull=False)
-        | Q(topic__handled_by_member__isnull=False)
-        | Q(outcome=Escalation.Outcome.REDIRECTED)
-    )
-    for row in escalations.values("rep_id").annotate(
-        n=Count("id"),
-        urgent=Count("id", filter=Q(urgency=Escalation.Urgency.URGENT)),
-        routine_answered=Count("id", filter=Q(urgency=Escalation.Urgency.ROUTINE) & ~Q(outcome="")),
-        solved_alone=Count(
-            "id",
-            filter=Q(urgency=Escalation.Urgency.ROUTINE, outcome=Escalation.Outcome.SOLVED_ALONE),
-        ),
-        repeats=Count("id", filter=Q(repeats_topic=True)),
-        supportable=Count("id", filter=supportable),
-        manager_minutes=Coalesce(Sum("manager_minutes"), 0),
-        rep_minutes=Coalesce(Sum("rep_minutes"), 0),
-    ):
-        figures = by_rep.setdefault(row["rep_id"], blank())
-        figures.escalations = row["n"]
-        for name in ("urgent", "routine_answered", "solved_alone", "repeats", "supportable",
-                     "manager_minutes", "rep_minutes"):  # fmt: skip
-            setattr(figures, name, row[name])
+    topic_counts: dict[int | None, int] = {}
+    for row in _escalation_aggregates(
+        organization_id=organization.pk, since=since, until=until, scope=scope,
+        team_id=team_id, rep_id=rep_id,
+    ):  # fmt: skip
+        if row["by_rep"]:
+            figures = by_rep.setdefault(row["rep_id"], blank())
+            for name in ("escalations", "urgent", "routine_answered", "solved_alone", "repeats",
+                         "supportable", "manager_minutes", "rep_minutes"):  # fmt: skip
+                setattr(figures, name, row[name])
+        else:
+            topic_counts[row["topic_id"]] = row["escalations"]
     for row in detours.values("rep_id").annotate(n=Count("id"), minutes=Sum("minutes")):
         figures = by_rep.setdefault(row["rep_id"], blank())
         figures.detours, figures.detour_minutes = row["n"], row["minutes"] or 0
@@ -247,26 +239,7 @@ def dependency_report(
     weeks_shown = [first_week + dt.timedelta(weeks=i) for i in range(TREND_WEEKS)]
     trend = [WeekPoint(week, *trend_rows.get(week, (0, 0))) for week in weeks_shown]
 
-    top_topics = [
-        TopicRow(
-            topic_id=row["topic_id"],
-            name=row["topic__name"] or str(_("Topic needed")),
-            escalations=row["n"],
-            handled_by=(
-                row["topic__handled_by_member__user__full_name"]
-                or row["topic__handled_by_team__name"]
-                or ""
-            ),
-        )
-        for row in escalations.values(
-            "topic_id",
-            "topic__name",
-            "topic__handled_by_team__name",
-            "topic__handled_by_member__user__full_name",
-        )
-        .annotate(n=Count("id"))
-        .order_by("-n", "topic__name")[:10]
-    ]
+    top_topics = _top_topics(topic_counts)
     return DependencyReport(
         start=start,
         end=end,
@@ -276,6 +249,91 @@ def dependency_report(
         trend=trend,
         top_topics=top_topics,
     )
+
+
+# One pass over the period's escalations gives both the per-rep figures and the per-topic counts
+# (GROUPING SETS): a year of a large organisation is half a million rows, and reading them once
+# instead of twice, without joining every row to its topic, is what keeps the report fast. The
+# covering index esc_report_idx (organisation, date, then the columns read here) lets PostgreSQL
+# answer from the index alone. Raw SQL because the ORM has no grouping sets; the organisation is
+# filtered explicitly, as the tenant manager would, and row-level security applies as always.
+_AGGREGATES_SQL = """
+SELECT GROUPING(e.topic_id) = 1 AS by_rep, e.rep_id, e.topic_id,
+       COUNT(*) AS escalations,
+       COUNT(*) FILTER (WHERE e.urgency = %(urgent)s) AS urgent,
+       COUNT(*) FILTER (WHERE e.urgency = %(routine)s AND e.outcome <> '') AS routine_answered,
+       COUNT(*) FILTER (WHERE e.urgency = %(routine)s AND e.outcome = %(solved_alone)s)
+           AS solved_alone,
+       COUNT(*) FILTER (WHERE e.repeats_topic) AS repeats,
+       COUNT(*) FILTER (WHERE e.outcome = %(redirected)s OR e.topic_id IN (
+           SELECT t.id FROM dependency_topic t WHERE t.organization_id = %(organization_id)s
+           AND (t.handled_by_team_id IS NOT NULL OR t.handled_by_member_id IS NOT NULL)))
+           AS supportable,
+       COALESCE(SUM(e.manager_minutes), 0) AS manager_minutes,
+       COALESCE(SUM(e.rep_minutes), 0) AS rep_minutes
+FROM dependency_escalation e
+{team_join}
+WHERE e.organization_id = %(organization_id)s
+  AND e.occurred_at >= %(since)s AND e.occurred_at < %(until)s
+  {filters}
+GROUP BY GROUPING SETS ((e.rep_id), (e.topic_id))
+"""
+
+
+def _escalation_aggregates(*, organization_id, since, until, scope, team_id, rep_id) -> list[dict]:
+    """Per-rep figures (rows with `by_rep`) and per-topic counts of the period's escalations."""
+    if organization_id != require_organization_id():
+        raise TenantMismatch("The report's organisation is not the current one.")
+    params = {
+        "organization_id": organization_id, "since": since, "until": until,
+        "urgent": Escalation.Urgency.URGENT, "routine": Escalation.Urgency.ROUTINE,
+        "solved_alone": Escalation.Outcome.SOLVED_ALONE,
+        "redirected": Escalation.Outcome.REDIRECTED,
+    }  # fmt: skip
+    filters, team_join = [], ""
+    if scope is not None:
+        filters.append("AND e.rep_id = ANY(%(scope)s)")
+        params["scope"] = sorted(scope)
+    if team_id is not None:
+        team_join = (
+            "JOIN tenancy_membership m ON m.id = e.rep_id "
+            "AND m.organization_id = e.organization_id AND m.team_id = %(team_id)s"
+        )
+        params["team_id"] = team_id
+    if rep_id is not None:
+        filters.append("AND e.rep_id = %(rep_id)s")
+        params["rep_id"] = rep_id
+    sql = _AGGREGATES_SQL.format(team_join=team_join, filters=" ".join(filters))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _top_topics(topic_counts: dict[int | None, int]) -> list[TopicRow]:
+    """The ten topics with the most escalations (ties by name; no topic last among equals)."""
+    topics = Topic.objects.select_related("handled_by_team", "handled_by_member__user").in_bulk(
+        [pk for pk in topic_counts if pk is not None]
+    )
+    rows = []
+    for topic_id, count in topic_counts.items():
+        topic = topics.get(topic_id)
+        handled_by = ""
+        if topic is not None:
+            member = topic.handled_by_member
+            handled_by = (member.user.full_name if member else "") or (
+                topic.handled_by_team.name if topic.handled_by_team else ""
+            )
+        rows.append(
+            TopicRow(
+                topic_id=topic_id,
+                name=topic.name if topic else str(_("Topic needed")),
+                escalations=count,
+                handled_by=handled_by,
+            )
+        )
+    rows.sort(key=lambda row: (-row.escalations, row.topic_id is None, row.name))
+    return rows[:10]
 
 
 def _trend(escalations, since, until, tz) -> dict[dt.date, tuple[int, int]]:

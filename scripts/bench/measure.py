@@ -391,14 +391,21 @@ def throughput(base_url: str, target: Target, users: int, seconds: int) -> dict:
     if not rows:
         return {"error": "no requests"}
     row = rows[0]
+
+    def number(value: str) -> float:
+        try:
+            return float(value)
+        except (TypeError, ValueError):  # "N/A" when nothing completed
+            return 0.0
+
     return {
         "users": users,
         "seconds": seconds,
         "requests": int(row["Request Count"]),
         "failures": int(row["Failure Count"]),
-        "rps": round(float(row["Requests/s"]), 1),
-        "p50_ms": float(row["50%"] or 0),
-        "p95_ms": float(row["95%"] or 0),
+        "rps": round(number(row["Requests/s"]), 1),
+        "p50_ms": number(row["50%"]),
+        "p95_ms": number(row["95%"]),
     }
 
 
@@ -606,9 +613,11 @@ def main() -> int:
             "p95_target_ms": target.p95_target_ms,
         }
         entry["single"] = single_client(port, target, n, warmup)
+        print(f"    {json.dumps(entry['single'])}", flush=True)
         if target.throughput and seconds > 0:
             print(f"  {target.label}: {users} clients for {seconds} s …", flush=True)
             entry["throughput"] = throughput(base_url, target, users, seconds)
+            print(f"    {json.dumps(entry['throughput'])}", flush=True)
         results["targets"][target.name] = entry
     if not only or "nomination_post" in only:
         print("  Public nomination form (POST): single client …", flush=True)

@@ -65,11 +65,12 @@ else
 	psql -q -v ON_ERROR_STOP=1 "$server_url/postgres" \
 		-c "DROP DATABASE IF EXISTS \"$bench_db\" WITH (FORCE)" -c "CREATE DATABASE \"$bench_db\""
 	DATABASE_URL="$bench_url" timeout 600 "$python" manage.py migrate --noinput -v 0
-	DATABASE_URL="$bench_url" timeout 120 "$python" manage.py createcachetable
-	DATABASE_URL="$bench_url" timeout 120 "$python" manage.py grant_app_role app_rw
 	echo "== seeding"
 	DATABASE_URL="$bench_url" timeout 900 "$python" -m scripts.bench.prepare seed
 fi
+# A reused database still gets the migrations added since it was seeded (new indexes, say).
+DATABASE_URL="$bench_url" timeout 900 "$python" manage.py migrate --noinput -v 0
+DATABASE_URL="$bench_url" timeout 120 "$python" manage.py grant_app_role app_rw >/dev/null
 DATABASE_URL="$bench_url" timeout 120 "$python" -m scripts.bench.prepare personas >"$tmp/personas.json"
 
 # --- 2. gunicorn as in production: DEBUG off, the app role (row-level security on), database
