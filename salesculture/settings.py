@@ -18,13 +18,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 DEBUG = env_bool("DEBUG", default=False)
-SECRET_KEY = env_str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("PRODUCTION", default=False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production.")
-    # A development-only key; production sets PRODUCTION=1 and must provide its own.
-    SECRET_KEY = "dev-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 PRODUCTION = env_bool("PRODUCTION", default=False)
+# A development-only key, public in this repository; production must provide its own.
+DEVELOPMENT_SECRET_KEY = "dev-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+SECRET_KEY = env_str("SECRET_KEY", default="")
+if PRODUCTION and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    # DEBUG=1 changes nothing here: sessions and tokens signed with a public key can be forged.
+    raise ImproperlyConfigured("SECRET_KEY must be set in production.")
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
