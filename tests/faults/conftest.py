@@ -1,9 +1,12 @@
 """Private servers for the fault tests: PostgreSQL, Redis, an SMTP sink, web and worker processes.
 
 Nothing here touches the shared PostgreSQL (5432) or Redis (6379). Each xdist worker that runs a
-fault test starts its own stack on free ports; `stack` is session-scoped because initdb and
-migrate are the slow part, and `fresh_stack` empties the data between scenarios. Every process is
-killed in `finally`, so a failing test leaves nothing running.
+fault test starts its own stack on free ports, so the modules are independent of each other;
+`stack` is session-scoped because initdb and migrate are the slow part, and `fresh_stack` empties
+the data between scenarios. Every process is killed in `finally`, so a failing test leaves
+nothing running. (The modules also carry `xdist_group("faults")` so that `--dist loadgroup` would
+keep them on one worker; with pytest 9.2 and pytest-xdist 3.8 that grouping has no effect, since
+xdist renames `item._nodeid` and pytest 9 no longer reads it.)
 """
 
 import asyncio

@@ -148,3 +148,8 @@ def test_a_database_restart_under_load_shows_503_then_recovers_with_nothing_half
         " (SELECT count(*) FROM notifications_notification WHERE category = 'kudos')"
     )
     assert links == emails == notices == 2 * len(stored)
+    # All of it in the load's organisation: none in the outsider's.
+    assert fresh_stack.sql(
+        "SELECT DISTINCT o.slug FROM recognition_kudos k "
+        "JOIN tenancy_organization o ON o.id = k.organization_id"
+    ) == [("acme",)]
