@@ -359,16 +359,21 @@ def _page_faults(page, viewport: str) -> list[str]:
     return wrong + [f"axe {line}" for line in page.evaluate(AXE_RUN, rules)]
 
 
+# Polls inside the page (Playwright's wait_for_function would compile the predicate with
+# `new Function`, which the page's Content-Security-Policy rightly refuses).
+FITS_THE_SCREEN = """async () => {
+  const fits = () => document.scrollingElement.scrollWidth <= window.innerWidth;
+  for (let tries = 0; tries < 50 && !fits(); tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return fits();
+}"""
+
+
 def _fits_the_screen(page) -> bool:
     """Whether nothing is wider than the window, once the page has followed the new width
-    (charts redraw from a ResizeObserver, a frame or two after the resize)."""
-    try:
-        page.wait_for_function(
-            "document.scrollingElement.scrollWidth <= window.innerWidth", timeout=5_000
-        )
-    except PlaywrightError:
-        return False
-    return True
+    (charts redraw from a ResizeObserver, a frame or two after the resize); at most 5 s."""
+    return page.evaluate(FITS_THE_SCREEN)
 
 
 def _screenshot(page, viewport: str, name: str, role: str) -> None:
