@@ -107,6 +107,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", default="") or None}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Lockout and rate-limit counters go through a connection of their own, so a request that
+    # fails and rolls back its transaction still counts (apps/core/routers.py). SQLite, the demo,
+    # keeps them on its one connection: a second writer would wait for the request's lock.
+    DATABASES["counters"] = {
+        **DATABASES["default"],
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"]},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["apps.core.routers.CountersRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -8,11 +8,14 @@ import time
 import uuid
 
 import pytest
-from django.db import connection
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client, TransactionTestCase
 from rest_framework.test import APIClient
 
 from apps.accounts.tokens import api_token_create
+from apps.core.routers import COUNTERS
 from apps.tenancy.context import tenant_context
 from apps.tenancy.dbroles import ensure_app_role
 from salesculture.celery import app as celery_app
@@ -93,8 +96,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         ensure_app_role(APP_ROLE)
-        connection.settings_dict.setdefault("OPTIONS", {})["assume_role"] = APP_ROLE
-        connection.close()
+        for alias in _app_aliases():
+            connections[alias].settings_dict.setdefault("OPTIONS", {})["assume_role"] = APP_ROLE
+            connections[alias].close()
     original_teardown = TransactionTestCase._fixture_teardown
 
     def flush_as_owner(self):
@@ -109,16 +113,45 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 cursor.execute(f"SET ROLE {APP_ROLE}")
 
     TransactionTestCase._fixture_teardown = flush_as_owner
+    with django_db_blocker.unblock():
+        _clear_counters()  # left over from an interrupted run of a kept database
     yield
     TransactionTestCase._fixture_teardown = original_teardown
     with django_db_blocker.unblock():
-        connection.settings_dict["OPTIONS"].pop("assume_role", None)
-        connection.close()
+        for alias in _app_aliases():
+            connections[alias].settings_dict["OPTIONS"].pop("assume_role", None)
+            connections[alias].close()  # every one, or the test database can't be dropped
+
+
+def _app_aliases() -> list[str]:
+    """`default` and, on PostgreSQL, the counters' own connection (a test mirror of it)."""
+    return [alias for alias in (DEFAULT_DB_ALIAS, COUNTERS) if alias in settings.DATABASES]
+
+
+def _clear_counters():
+    if COUNTERS in settings.DATABASES:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _counters_start_empty(request, django_db_blocker):
+    """Lockout and rate-limit counters are written on a connection of their own
+    (apps/core/routers.py). A TestCase wraps it in a transaction of its own, rolled back at the
+    end; a transactional test (live server, real worker) commits them: empty them after every
+    test that used the database, so no test inherits another's counts."""
+    yield
+    uses_database = request.node.get_closest_marker("django_db") or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    )
+    if uses_database:
+        with django_db_blocker.unblock():
+            _clear_counters()
 
 
 def pytest_configure(config):
-    from django.conf import settings
-
+    if COUNTERS in settings.DATABASES:
+        # Tests may use the counters' alias (a mirror of the test database) next to `default`.
+        TransactionTestCase.databases = {DEFAULT_DB_ALIAS, COUNTERS}
     # Hashing a password properly takes ~0.3 s by design; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks run in-process unless a test starts a real worker (tests/notifications/…worker…).

@@ -16,7 +16,7 @@ import pytest
 from celery.app.task import Task
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.urls import reverse
 
 from apps.dependency.imports import call_import_create
@@ -49,7 +49,10 @@ def _is_global(key: str) -> bool:
 
 
 def _cache_keys() -> list[str]:
-    with connection.cursor() as cursor:
+    """Read on the cache's own connection: in a test its writes are in a transaction of their
+    own (see apps/core/routers.py)."""
+    alias = router.db_for_read(cache.cache_model_class) or DEFAULT_DB_ALIAS
+    with connections[alias].cursor() as cursor:
         cursor.execute("SELECT cache_key FROM salesculture_cache")
         return [key.split(":", 2)[2] for (key,) in cursor.fetchall()]  # drop ":<version>:"
 
@@ -290,13 +293,12 @@ def test_a_global_sweep_publishes_only_tasks_naming_their_organisation(
         assert {kwargs["organization_id"] for _, kwargs in published} == every_organization
 
 
-def test_a_task_enqueued_from_a_request_carries_the_organisation(org, media, published):
+def test_a_task_enqueued_from_a_request_carries_the_organisation(
+    org, media, published, django_capture_on_commit_callbacks
+):
     """What the app publishes after a commit (here an upload) names the organisation."""
-    _upload(MembershipFactory(role="manager"))
-    # on_commit callbacks run at the end of the test transaction's savepoint in eager mode;
-    # call them the way Django would after a commit.
-    for _sp, callback, _robust in connection.run_on_commit:
-        callback()
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(MembershipFactory(role="manager"))
     assert published == [
         ("dependency.call_import_run", {"organization_id": org.pk,
                                         "import_id": CallImport.objects.get().pk})
