@@ -41,8 +41,12 @@ def value_list(*, include_inactive: bool = False) -> QuerySet[Value]:
 def kudos_visible_to(viewer: Membership) -> QuerySet[Kudos]:
     """Organisation-wide kudos, and private ones to their sender, recipients and the
     recipients' direct managers. Hidden kudos stay visible to admins only."""
+    # The viewer's direct reports as a subquery, not a join to every recipient's membership:
+    # PostgreSQL then reads the few matching recipients by index instead of hashing all of
+    # them (seconds on a large organisation's wall, docs/benchmarks.md).
+    direct_reports = Membership.objects.filter(reports_to=viewer).values("pk")
     involves_viewer = KudosRecipient.objects.filter(kudos=OuterRef("pk")).filter(
-        Q(recipient=viewer) | Q(recipient__reports_to=viewer)
+        Q(recipient=viewer) | Q(recipient__in=direct_reports)
     )
     visible = (
         Q(visibility=Kudos.Visibility.ORGANIZATION) | Q(sender=viewer) | Exists(involves_viewer)

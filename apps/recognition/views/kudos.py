@@ -5,7 +5,6 @@ back to ordinary links and form posts.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_application_error
+from apps.core.paging import page_counted_up_to
 from apps.recognition import selectors, services
 from apps.recognition.forms import HideForm, KudosForm, ReactionForm, WallFilterForm
 from apps.recognition.models import MAX_RECIPIENTS, Kudos
@@ -141,9 +141,10 @@ def wall(request: HttpRequest, org_slug: str) -> HttpResponse:
     viewer = request.membership
     filter_form = WallFilterForm(request.GET or None)
     filters = filter_form.filters() if request.GET else {}
-    page = Paginator(
-        selectors.kudos_wall(viewer=viewer, **filters), WALL_PAGE_SIZE
-    ).get_page(request.GET.get("page"))  # fmt: skip
+    page = page_counted_up_to(
+        selectors.kudos_wall(viewer=viewer, **filters), request.GET.get("page"),
+        per_page=WALL_PAGE_SIZE,
+    )  # fmt: skip
     cards = [_card(kudos, viewer) for kudos in page.object_list]
     partial = request.htmx and not request.htmx.boosted and request.GET.get("page")
     nominations = []
