@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# Assertions wait as long as actions do (15 s, below): on a loaded CI machine a page can take
+# several seconds, and Playwright's default of 5 s for `expect` made journeys flaky there.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
 ALLOW_ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
