@@ -389,7 +389,8 @@ class Stack:
         """Publish a task to the private broker, as beat would (the injected sweep call)."""
         from celery import Celery
 
-        client = Celery(broker=self.redis.url())
+        # Not the current app: the tasks of other tests in this process keep the real one.
+        client = Celery(broker=self.redis.url(), set_as_current=False)
         try:
             client.send_task(name, kwargs=kwargs)
         finally:
