@@ -25,9 +25,9 @@ from django.urls import reverse
 
 from apps.dependency.models import Escalation, Topic
 from apps.dependency.services import escalation_log
-from apps.recognition.models import Kudos, Letter, LetterSubject
+from apps.recognition.models import Kudos, Letter, LetterSubject, Value
 from apps.recognition.nomination_services import nomination_link_create, nomination_submit
-from apps.tenancy.models import Team
+from apps.tenancy.models import Membership, Team
 from tests.factories import MembershipFactory, TeamFactory, ValueFactory, send_kudos
 
 pytestmark = pytest.mark.django_db
@@ -480,6 +480,28 @@ def test_manage_members_teams_values_topics_settings_pages(cast, org, client_for
     invite = client.post(url("settings_invitations", org),
                          {"email": "new@example.test", "role": "rep"})  # fmt: skip
     assert outcome(invite) == expected
+
+
+@ADMIN_ONLY
+def test_manage_members_teams_values_topics_writes(cast, org, client_for, role, expected):
+    """The writes behind those pages: only an admin's change happens."""
+    client = client_for(cast[role])
+    writes = [
+        (url("settings_teams", org), {"name": "Returns desk", "kind": "customer_service"},
+         lambda: Team.objects.filter(name="Returns desk").exists()),
+        (url("settings_values", org),
+         {"name": "Candour", "description": "Say it", "is_active": "on"},
+         lambda: Value.objects.filter(name="Candour").exists()),
+        (url("settings_topics", org), {"name": "Warranty", "is_active": "on"},
+         lambda: Topic.objects.filter(name="Warranty").exists()),
+        (url("settings_member_edit", org, member_id=cast["other_rep"].pk),
+         {"role": "admin", "reports_to": cast["other_manager"].pk, "team": "", "title": ""},
+         lambda: Membership.objects.get(pk=cast["other_rep"].pk).role == "admin"),
+    ]  # fmt: skip
+    for page, data, happened in writes:
+        response = client.post(page, data)
+        assert outcome(response) == expected, page
+        assert happened() == (expected == ALLOWED), page
 
 
 @ADMIN_ONLY
