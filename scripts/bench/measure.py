@@ -13,6 +13,7 @@ Every loop is bounded in count and in time, and all traffic goes to 127.0.0.1.
 import datetime as dt
 import http.client
 import json
+import math
 import os
 import platform
 import random
@@ -363,6 +364,14 @@ def nomination_post(port: int, link_tokens: list[str], support_id: int, n: int) 
 # --- Throughput (locust) ---------------------------------------------------------------------
 
 
+def load_seconds(seconds: int, single: dict, users: int) -> int:
+    """Long enough for each client to finish a few requests on a slow page (20 clients queue
+    behind a handful of workers), at most a minute."""
+    workers = max(1, env_int("BENCH_WORKERS", 4))
+    p50 = (single.get("p50_ms") or 0) / 1000
+    return min(60, max(seconds, math.ceil(3 * p50 * users / workers)))
+
+
 def throughput(base_url: str, target: Target, users: int, seconds: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-locust-") as tmp:
         spec = Path(tmp) / "target.json"
@@ -395,7 +404,7 @@ def throughput(base_url: str, target: Target, users: int, seconds: int) -> dict:
             str(Path(tmp) / "run"),
             "--only-summary",
             "--stop-timeout",
-            "5",
+            "10",
             "--loglevel",
             "WARNING",
         ]
@@ -650,7 +659,9 @@ def main() -> int:
         print(f"    {json.dumps(entry['single'])}", flush=True)
         if target.throughput and seconds > 0:
             print(f"  {target.label}: {users} clients for {seconds} s …", flush=True)
-            entry["throughput"] = throughput(base_url, target, users, seconds)
+            entry["throughput"] = throughput(
+                base_url, target, users, load_seconds(seconds, entry["single"], users)
+            )
             print(f"    {json.dumps(entry['throughput'])}", flush=True)
             wait_until_idle(port)
         results["targets"][target.name] = entry

@@ -81,6 +81,7 @@ workers="${BENCH_WORKERS:-4}"
 echo "== gunicorn on 127.0.0.1:$port ($workers sync workers)"
 env DATABASE_URL="$bench_url" DATABASE_APP_ROLE=app_rw DEBUG=0 BENCH_FLOOR_VIEWS=1 \
 	API_RATE=1000000/min CELERY_TASK_ALWAYS_EAGER=0 CELERY_QUEUE="$queue" \
+	PYTHONWARNINGS="ignore:No directory at" \
 	.venv/bin/gunicorn salesculture.wsgi --bind "127.0.0.1:$port" --workers "$workers" \
 	--worker-class sync --timeout 60 --graceful-timeout 10 --log-level warning \
 	>"$tmp/gunicorn.log" 2>&1 &
@@ -98,7 +99,7 @@ echo "== measuring"
 status=0
 env DATABASE_URL="$bench_url" DATABASE_APP_ROLE=app_rw BENCH_PORT="$port" \
 	BENCH_PERSONAS="$tmp/personas.json" BENCH_GUNICORN_PID="$gunicorn_pid" \
-	BENCH_GUNICORN_DESC="gunicorn $workers sync workers" \
+	BENCH_GUNICORN_DESC="gunicorn $workers sync workers" BENCH_WORKERS="$workers" \
 	timeout 1800 "$python" -m scripts.bench.measure || status=$?
 if [ -s "$tmp/gunicorn.log" ]; then
 	echo "== gunicorn log (last lines)"
