@@ -225,6 +225,7 @@ def test_the_whole_story(page: Page, browser, live_app):
         customer.get_by_label("What did they do for you?").fill(STORY)
         customer.get_by_label("Manager or owner").check()
         customer.get_by_label("Your name").fill("Robin Baker")
+        customer.get_by_label("Your company").fill("Harbor Bakery")
         customer.locator("[name=consent]").check()
         story.step(customer, "customer-nominates-on-a-phone")
         customer.get_by_role("button", name="Send my nomination").click()
@@ -291,4 +292,6 @@ def test_the_whole_story(page: Page, browser, live_app):
     expect(page.get_by_text(KUDOS).first).to_be_visible()
     expect(page.get_by_text(NOTE)).to_be_visible()
     expect(page.get_by_text(STORY)).to_be_visible()
+    # The customer agreed to be named with their words.
+    expect(page.locator("li", has_text=STORY)).to_contain_text("Robin Baker, Harbor Bakery")
     story.step(page, "casey-recognition")
