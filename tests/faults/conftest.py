@@ -230,6 +230,10 @@ class SmtpSink:
             self._controller.stop()
             self._controller = None
 
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
     def clear(self) -> None:
         with self._lock:
             self.received.clear()
@@ -498,8 +502,8 @@ def fresh_stack(stack):
         stack.postgres.start()
     if stack.redis.process is None:
         stack.redis.start()
-    stack.smtp.stop()
-    stack.smtp.start()
+    if not stack.smtp.running:
+        stack.smtp.start()
     stack.reset()
     stack.ensure_processes()
     marks = {name: len(reader.lines) for name, (_, reader) in stack.processes.items()}
