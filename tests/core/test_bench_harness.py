@@ -57,7 +57,7 @@ def big(info) -> dict:
     return info["organizations"][BIG_SLUG]
 
 
-def test_it_seeds_the_planned_sizes_in_each_organisation(seeded):
+def it_seeds_the_planned_sizes_in_each_organisation(seeded):
     for plan in plans_for(SCALE):
         organization = seeded["organizations"][plan.slug]
         with tenant_context(organization["id"]):
@@ -70,7 +70,7 @@ def test_it_seeds_the_planned_sizes_in_each_organisation(seeded):
     assert set(seeded["organizations"]) == {BIG_SLUG, *SMALL_SLUGS}
 
 
-def test_escalations_spread_over_two_years_with_half_in_the_last_twelve_months(seeded):
+def escalations_spread_over_two_years_with_half_in_the_last_twelve_months(seeded):
     now = timezone.now()
     with tenant_context(big(seeded)["id"]):
         total = Escalation.objects.count()
@@ -81,7 +81,7 @@ def test_escalations_spread_over_two_years_with_half_in_the_last_twelve_months(s
     assert dt.timedelta(days=700) < now - oldest <= dt.timedelta(days=731)
 
 
-def test_the_measured_team_has_its_share_of_escalations_and_reports_to_one_manager(seeded):
+def the_measured_team_has_its_share_of_escalations_and_reports_to_one_manager(seeded):
     team = big(seeded)
     with tenant_context(team["id"]):
         reps = Membership.objects.filter(pk__in=team["team_reps"])
@@ -92,7 +92,7 @@ def test_the_measured_team_has_its_share_of_escalations_and_reports_to_one_manag
     assert abs(share - TEAM_SHARE) < 0.03
 
 
-def test_urgency_outcomes_channels_and_topics_are_realistic(seeded):
+def urgency_outcomes_channels_and_topics_are_realistic(seeded):
     with tenant_context(big(seeded)["id"]):
         rows = list(Escalation.objects.values_list("urgency", "outcome", "channel", "topic_id"))
         # Every escalation goes to the rep's own manager, as the app logs it.
@@ -113,14 +113,14 @@ def test_urgency_outcomes_channels_and_topics_are_realistic(seeded):
     assert wrong_manager == 0
 
 
-def test_repeats_topic_follows_the_apps_thirty_day_rule(seeded):
+def repeats_topic_follows_the_apps_thirty_day_rule(seeded):
     with tenant_context(big(seeded)["id"]):
         sample = list(Escalation.objects.order_by("?")[:150])
         assert any(e.repeats_topic for e in sample)
         assert [e.repeats_topic for e in sample] == [repeats_recent_topic(e) for e in sample]
 
 
-def test_kudos_thank_mostly_support_staff_and_never_the_sender(seeded):
+def kudos_thank_mostly_support_staff_and_never_the_sender(seeded):
     with tenant_context(big(seeded)["id"]):
         links = KudosRecipient.objects.select_related("kudos", "recipient")
         roles = Counter(link.recipient.role for link in links)
@@ -131,7 +131,7 @@ def test_kudos_thank_mostly_support_staff_and_never_the_sender(seeded):
         assert star > 2 * links.count() / Membership.objects.filter(role="support").count()
 
 
-def test_personas_can_log_in_and_customer_links_open_the_form(seeded, client):
+def personas_can_log_in_and_customer_links_open_the_form(seeded, client):
     team = big(seeded)
     for email in team["emails"].values():
         assert authenticate(email=email, password=PASSWORD) is not None
@@ -144,7 +144,7 @@ def test_personas_can_log_in_and_customer_links_open_the_form(seeded, client):
     assert response.status_code == 200
 
 
-def test_an_outsider_sees_nothing_of_the_bench_organisations(seeded, outsider):
+def an_outsider_sees_nothing_of_the_bench_organisations(seeded, outsider):
     with tenant_context(outsider.organization_id):
         assert Escalation.objects.count() == 0
         assert Kudos.objects.count() == 0
@@ -152,6 +152,23 @@ def test_an_outsider_sees_nothing_of_the_bench_organisations(seeded, outsider):
         with connection.cursor() as cursor:  # row-level security alone
             cursor.execute("SELECT count(*) FROM dependency_escalation")
             assert cursor.fetchone()[0] == 0
+
+
+# Seeding costs seconds, so two tests each seed once and check several promises.
+
+
+def test_the_escalations_it_seeds_are_the_ones_the_benchmarks_promise(seeded):
+    it_seeds_the_planned_sizes_in_each_organisation(seeded)
+    escalations_spread_over_two_years_with_half_in_the_last_twelve_months(seeded)
+    the_measured_team_has_its_share_of_escalations_and_reports_to_one_manager(seeded)
+    urgency_outcomes_channels_and_topics_are_realistic(seeded)
+    repeats_topic_follows_the_apps_thirty_day_rule(seeded)
+
+
+def test_the_recognition_it_seeds_reaches_its_people_and_no_one_else(seeded, client, outsider):
+    kudos_thank_mostly_support_staff_and_never_the_sender(seeded)
+    personas_can_log_in_and_customer_links_open_the_form(seeded, client)
+    an_outsider_sees_nothing_of_the_bench_organisations(seeded, outsider)
 
 
 def test_the_floor_views_do_not_exist_when_the_setting_is_off(client, api_client_for, admin):
