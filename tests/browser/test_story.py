@@ -14,7 +14,9 @@ running the scanner. Every page must be free of console errors, server errors an
 violations (checked after each step); each step leaves test-artifacts/screenshots/story/NN-*.png.
 """
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -259,7 +261,10 @@ def test_the_whole_story(page: Page, browser, live_app):
     # 10. The callback scanner runs (beat does every minute) with its clock past the callback.
     with tenant_context(organization):
         escalation = Escalation.objects.get()
-        assert escalation.callback_due_at is not None
+        # The callback falls inside the working hours set in step 2, in the organisation's zone.
+        due = escalation.callback_due_at.astimezone(ZoneInfo("America/Chicago"))
+        assert due.isoweekday() <= 5, due
+        assert dt.time(7, 30) <= due.time() <= dt.time(18, 0), due
         assert callbacks_remind(now=escalation.callback_due_at) == 1
 
     # 11. Sam opens the reminder and records "solved alone" with one click.
