@@ -140,15 +140,23 @@ def problem_json(
 
 def problem_media_type_hook(result, generator, request, public):
     """drf-spectacular post-processing: error responses are documented as what they are,
-    `application/problem+json`, not the renderer's `application/json`.
+    `application/problem+json`, not the renderer's `application/json`; and every operation that
+    takes a body documents the 415 DRF answers for a body of another media type.
 
     Done here rather than with `(code, media type)` keys in `problem_responses`, which would
     hide the pagination parameters of list endpoints (see there).
     """
+    unsupported = {
+        "description": f"{status_text(415)} ({PROBLEM_CONTENT_TYPE})",
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
-            for code, response in operation.get("responses", {}).items():
+            responses = operation.get("responses", {})
+            for code, response in responses.items():
                 content = response.get("content", {})
                 if str(code).startswith(("4", "5")) and "application/json" in content:
                     content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+            if "requestBody" in operation and "415" not in responses:
+                responses["415"] = unsupported
     return result
