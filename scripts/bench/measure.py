@@ -647,7 +647,7 @@ def main() -> int:
         entry = {
             "label": target.label,
             "method": target.method,
-            "path": target.path,
+            "path": re.sub(r"^/n/[^/]+/", "/n/<token>/", target.path),  # no link secrets
             "floor": target.floor,
             "kind": target.kind,
             "p95_target_ms": target.p95_target_ms,
