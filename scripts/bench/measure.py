@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS_JSON = ROOT / "docs" / "benchmarks.json"
-RESULTS_MD = ROOT / "docs" / "benchmarks.md"
+# BENCH_OUTPUT_DIR sends a trial run's results elsewhere than the committed docs/.
+_OUTPUT = Path(os.environ.get("BENCH_OUTPUT_DIR") or ROOT / "docs")
+RESULTS_JSON = _OUTPUT / "benchmarks.json"
+RESULTS_MD = _OUTPUT / "benchmarks.md"
 START_MARK = "<!-- bench:results:start -->"
 END_MARK = "<!-- bench:results:end -->"
 TARGET_SECONDS = 60.0  # at most this long per single-client target, whatever N says

@@ -11,6 +11,8 @@
 #   BENCH_LOCUST_SECONDS  seconds of 20-client load per target (10; 0 skips throughput)
 #   BENCH_WORKERS         gunicorn sync workers (4, for 2 cores)
 #   BENCH_ONLY            comma-separated target names, for example report_org_page
+#   BENCH_OUTPUT_DIR      where the results go (docs/, which is committed)
+#   BENCH_DATABASE        the bench database's name (salesculture_bench)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -49,7 +51,8 @@ cleanup() {
 	"$python" - "$queue" <<-'EOF' 2>/dev/null || true
 		import os, sys, redis
 		r = redis.Redis.from_url(os.environ["REDIS_URL"], socket_timeout=3)
-		r.delete(sys.argv[1], f"_kombu.binding.{sys.argv[1]}")
+		q = sys.argv[1]
+		r.delete(q, f"_kombu.binding.{q}", f"_kombu.binding_permanent.{q}")
 	EOF
 	rm -rf "$tmp"
 	exit $rc
