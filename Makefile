@@ -82,12 +82,13 @@ test-main: venv
 	if [ $$rc -eq 5 ]; then echo "make test: pytest ran no tests (exit code 5: nothing collected, or every worker crashed at start-up)" >&2; fi; \
 	exit $$rc
 
-# The embedded smoke run: a fresh SQLite file, the demo's database engine and settings.
+# The embedded smoke run: a fresh SQLite file, the demo's database engine and settings. The report
+# tests run here too, because the report has SQL of its own for SQLite (no grouping sets).
 test-smoke: venv
 	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
 	env -u DATABASE_APP_ROLE -u CELERY_TASK_ALWAYS_EAGER \
 		DATABASE_URL="sqlite:///$$tmp/demo.sqlite3" TEST_DATABASE_NAME="$$tmp/test_demo.sqlite3" \
-		$(VENV)/bin/pytest -p no:xdist -m smoke tests/smoke
+		$(VENV)/bin/pytest -p no:xdist tests/smoke tests/dependency/test_report.py
 
 # PostgreSQL for a worker or a real server: migrate as the owner, then (re)grant the app role.
 migrate-pg: services venv

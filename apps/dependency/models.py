@@ -246,7 +246,8 @@ class CallImport(TenantOwned):
     duplicates = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
-    # The first rejected rows with their reasons (row number, reason), capped to stay small.
+    # The first rejected rows, capped to stay small: {"line", "reason"} and, where known,
+    # the "column" and the offending "value" (see imports._reject).
     rejections = models.JSONField(default=list, blank=True)
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -257,8 +257,9 @@ def dependency_report(
 # covering index esc_report_idx (organisation, date, then the columns read here) lets PostgreSQL
 # answer from the index alone. Raw SQL because the ORM has no grouping sets; the organisation is
 # filtered explicitly, as the tenant manager would, and row-level security applies as always.
-_AGGREGATES_SQL = """
-SELECT GROUPING(e.topic_id) = 1 AS by_rep, e.rep_id, e.topic_id,
+# SQLite (the embedded demo) has no grouping sets: there the same figures come from two GROUP BYs
+# joined with UNION ALL, which is the same result at demo sizes.
+_FIGURES_SQL = """
        COUNT(*) AS escalations,
        COUNT(*) FILTER (WHERE e.urgency = %(urgent)s) AS urgent,
        COUNT(*) FILTER (WHERE e.urgency = %(routine)s AND e.outcome <> '') AS routine_answered,
@@ -276,8 +277,19 @@ FROM dependency_escalation e
 WHERE e.organization_id = %(organization_id)s
   AND e.occurred_at >= %(since)s AND e.occurred_at < %(until)s
   {filters}
-GROUP BY GROUPING SETS ((e.rep_id), (e.topic_id))
 """
+_AGGREGATES_SQL = (
+    "SELECT GROUPING(e.topic_id) = 1 AS by_rep, e.rep_id, e.topic_id,"
+    + _FIGURES_SQL
+    + "GROUP BY GROUPING SETS ((e.rep_id), (e.topic_id))"
+)
+_AGGREGATES_SQL_WITHOUT_GROUPING_SETS = (
+    "SELECT 1 AS by_rep, e.rep_id, NULL AS topic_id,"
+    + _FIGURES_SQL
+    + "GROUP BY e.rep_id UNION ALL SELECT 0 AS by_rep, NULL AS rep_id, e.topic_id,"
+    + _FIGURES_SQL
+    + "GROUP BY e.topic_id"
+)
 
 
 def _escalation_aggregates(*, organization_id, since, until, scope, team_id, rep_id) -> list[dict]:
@@ -290,10 +302,18 @@ def _escalation_aggregates(*, organization_id, since, until, scope, team_id, rep
         "solved_alone": Escalation.Outcome.SOLVED_ALONE,
         "redirected": Escalation.Outcome.REDIRECTED,
     }  # fmt: skip
+    postgresql = connection.vendor == "postgresql"
     filters, team_join = [], ""
     if scope is not None:
-        filters.append("AND e.rep_id = ANY(%(scope)s)")
-        params["scope"] = sorted(scope)
+        if postgresql:
+            filters.append("AND e.rep_id = ANY(%(scope)s)")
+            params["scope"] = sorted(scope)
+        elif scope:
+            names = [f"scope{index}" for index in range(len(scope))]
+            filters.append("AND e.rep_id IN (" + ", ".join(f"%({n})s" for n in names) + ")")
+            params.update(zip(names, sorted(scope), strict=True))
+        else:
+            filters.append("AND 1 = 0")
     if team_id is not None:
         team_join = (
             "JOIN tenancy_membership m ON m.id = e.rep_id "
@@ -303,10 +323,11 @@ def _escalation_aggregates(*, organization_id, since, until, scope, team_id, rep
     if rep_id is not None:
         filters.append("AND e.rep_id = %(rep_id)s")
         params["rep_id"] = rep_id
-    sql = _AGGREGATES_SQL.format(team_join=team_join, filters=" ".join(filters))
+    template = _AGGREGATES_SQL if postgresql else _AGGREGATES_SQL_WITHOUT_GROUPING_SETS
+    sql = template.format(team_join=team_join, filters=" ".join(filters))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        columns = [column.name for column in cursor.description]
+        columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 

@@ -17,6 +17,9 @@ def test_production_settings_pass_check_deploy():
         "ALLOWED_HOSTS": "salesculture.example",
         "SITE_URL": "https://salesculture.example",
     }
+    # A browser test running earlier in this process may have set it; production never does,
+    # and check --deploy rightly refuses it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,

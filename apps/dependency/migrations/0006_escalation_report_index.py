@@ -4,20 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dependency', '0005_call_import_row_level_security'),
-        ('tenancy', '0006_organization_escalation_retention_months_and_more'),
+        ("dependency", "0005_call_import_row_level_security"),
+        ("tenancy", "0006_organization_escalation_retention_months_and_more"),
     ]
 
     operations = [
         # The covering index first, so (organization, occurred_at) is never without one.
         migrations.AddIndex(
-            model_name='escalation',
-            index=models.Index(fields=['organization', 'occurred_at'], include=('id', 'rep', 'topic', 'urgency', 'outcome', 'repeats_topic', 'manager_minutes', 'rep_minutes'), name='esc_report_idx'),
+            model_name="escalation",
+            index=models.Index(
+                fields=["organization", "occurred_at"],
+                include=(
+                    "id",
+                    "rep",
+                    "topic",
+                    "urgency",
+                    "outcome",
+                    "repeats_topic",
+                    "manager_minutes",
+                    "rep_minutes",
+                ),
+                name="esc_report_idx",
+            ),
         ),
         migrations.RemoveIndex(
-            model_name='escalation',
-            name='esc_occurred_idx',
+            model_name="escalation",
+            name="esc_occurred_idx",
         ),
     ]
