@@ -17,6 +17,7 @@ from apps.accounts.tokens import token_digest
 from apps.audit.services import audit_record
 from apps.core import ratelimit
 from apps.core.errors import ApplicationError
+from apps.notifications.models import Notification
 from apps.notifications.services import EmailContent, email_enqueue, notify
 from apps.recognition.nomination_models import (
     DESCRIPTION_MAX_LENGTH,
@@ -310,7 +311,22 @@ def nomination_moderate(
     )  # fmt: skip
     if decision == Nomination.Status.APPROVED:
         _announce_approval(locked)
+    _settle_moderation_notices(locked.organization_id)
     return locked
+
+
+def _settle_moderation_notices(organization_id: int) -> None:
+    """Once the queue is empty, the other moderators' "waiting for moderation" notices are
+    stale: mark them read, so nobody opens an empty queue from a notice that still says new."""
+    if Nomination.objects.filter(status=Nomination.Status.PENDING).exists():
+        return
+    queue = reverse(
+        "nomination_moderation",
+        kwargs={"org_slug": Organization.objects.get(pk=organization_id).slug},
+    )
+    Notification.objects.filter(category="nominations", url=queue, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def _announce_approval(nomination: Nomination) -> None:
@@ -388,4 +404,6 @@ def nomination_delete(
         actor=actor, action="nomination.deleted", target=nomination,
         changes={"nominee": nomination.nominee_id, "status": nomination.status}, request=request,
     )  # fmt: skip
+    organization_id = nomination.organization_id
     nomination.delete()
+    _settle_moderation_notices(organization_id)

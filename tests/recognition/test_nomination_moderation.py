@@ -281,6 +281,37 @@ def test_approving_notifies_the_nominee_their_manager_and_the_collector_and_is_a
     assert list(selectors.approved_nominations_for_wall()) == [nomination]
 
 
+def test_the_waiting_notices_of_every_moderator_are_settled_once_the_queue_is_empty(
+    org, admin, dana, casey, link
+):
+    second_admin = MembershipFactory(role="admin", user__full_name="Bo Second-Admin")
+    first, second = nominate(link, casey), nominate(link, casey)
+    for _submitted in (first, second):  # what the public form tells each moderator
+        for moderator in (admin, dana, second_admin):
+            Notification.objects.create(
+                recipient=moderator, category="nominations",
+                title="A customer nomination is waiting for moderation",
+                url=url("nomination_moderation", org),
+            )  # fmt: skip
+    kudos_notice = Notification.objects.create(recipient=admin, category="kudos", title="Kudos")
+
+    def unread_waiting(member):
+        return Notification.objects.filter(
+            recipient=member, category="nominations", read_at__isnull=True,
+            url=url("nomination_moderation", org),
+        ).count()  # fmt: skip
+
+    nomination_moderate(nomination=first, actor=admin, decision="approved")
+    # One still waits: the notices stay new for everyone.
+    assert [unread_waiting(m) for m in (admin, dana, second_admin)] == [2, 2, 2]
+    nomination_moderate(nomination=second, actor=admin, decision="spam")
+    assert [unread_waiting(m) for m in (admin, dana, second_admin)] == [0, 0, 0]
+    kudos_notice.refresh_from_db()
+    assert kudos_notice.read_at is None  # other news is left alone
+    # Casey's own "a customer nominated you" notice stays new too.
+    assert Notification.objects.filter(recipient=casey, read_at__isnull=True).exists()
+
+
 def test_a_nomination_nobody_could_name_is_refused_until_a_member_is_picked(
     org, admin, casey, link, client_for
 ):
