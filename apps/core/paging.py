@@ -9,6 +9,10 @@ same "next" button, and an out-of-range number still shows the last page.
 
 from django.core.paginator import Page, Paginator
 
+# Beyond this, a page number is out of range for any real list: it shows the last page, as any
+# out-of-range number does, and the count's LIMIT stays a valid bigint.
+MAX_PAGE_NUMBER = 1_000_000
+
 
 class _CountedUpTo:
     """A queryset whose count() stops at `cap` rows (a LIMIT inside the count)."""
@@ -28,7 +32,7 @@ def page_counted_up_to(queryset, number, *, per_page: int) -> Page:
     """Page `number` of `queryset` as Paginator.get_page() gives it, counting at most up to the
     first row after that page."""
     try:
-        wanted = max(1, int(number))
+        wanted = min(max(1, int(number)), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         wanted = 1
     return Paginator(_CountedUpTo(queryset, wanted * per_page + 1), per_page).get_page(wanted)

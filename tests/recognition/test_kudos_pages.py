@@ -390,3 +390,13 @@ def test_the_outsider_sees_only_his_own_wall(org, riley, casey, outsider, client
     assert "Outsider&#x27;s thanks" in theirs.content.decode()
     assert "Acme&#x27;s thanks" not in theirs.content.decode()
     assert "Casey" not in theirs.content.decode()
+
+
+@pytest.mark.parametrize("page", ["9" * 25, "99999999999999999", "-3", "2.5", "last", ""])
+def test_any_page_number_shows_a_page_of_the_wall(org, riley, casey, client_for, page):
+    """A page number out of range, or not a number, shows the nearest real page (never an
+    error), whatever its size: the count behind it must stay a valid SQL LIMIT."""
+    kudos = send_kudos(riley, [casey], message="Found the pallet")
+    response = client_for(riley).get(url("kudos_wall", org), {"page": page})
+    assert response.status_code == 200
+    assert f'id="kudos-{kudos.pk}"' in response.content.decode()
