@@ -461,6 +461,14 @@ class Stack:
             "SELECT message_id, status, to_address FROM notifications_outboundemail ORDER BY id"
         )
 
+    def wait_until_every_email_is_sent(self, *, what: str, timeout: float = 120) -> None:
+        """Poll (bounded) until every outbox row is marked sent; fail the test otherwise."""
+        poll(
+            lambda: {status for _, status, _ in self.outbox()} == {"sent"},
+            timeout=timeout,
+            what=what,
+        )
+
 
 WEB_INSTANCES = ("web1", "web2")
 WORKERS = ("worker1", "worker2")

@@ -82,11 +82,7 @@ def test_pages_keep_working_without_redis_and_every_email_follows_once_it_is_bac
     # whose publish failed (the web processes also pause publishing for a while after a
     # failure, BROKER_BACKOFF_SECONDS, so the sweep is what delivers them).
     fresh_stack.send_task("notifications.outbox_sweep")
-    poll(
-        lambda: {status for _, status, _ in fresh_stack.outbox()} == {"sent"},
-        timeout=120,
-        what="every pending e-mail to be delivered",
-    )
+    fresh_stack.wait_until_every_email_is_sent(what="every pending e-mail to be delivered")
     received = fresh_stack.smtp.message_ids()
     assert set(received) == {message_id for message_id, _, _ in written}
     assert max(received.values()) == 1

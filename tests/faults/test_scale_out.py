@@ -82,10 +82,7 @@ def test_both_workers_sweep_yet_each_message_arrives_exactly_once(fresh_stack):
     written = fresh_stack.outbox()
     assert len(written) == kudos_sent * len(people["helper_ids"])
 
-    def all_sent():
-        return all(status == "sent" for _, status, _ in fresh_stack.outbox())
-
-    poll(all_sent, timeout=120, what="every outbox row to be sent")
+    fresh_stack.wait_until_every_email_is_sent(what="every outbox row to be sent")
     # One more sweep by each worker after everything was sent must send nothing again.
     flushes_before = _flushes(fresh_stack)
     fresh_stack.send_task("notifications.outbox_sweep")

@@ -76,11 +76,7 @@ def test_a_killed_worker_and_a_restarted_mail_server_lose_no_email(fresh_stack):
     fresh_stack.ensure_processes()  # the supervisor restarts the killed worker
     fresh_stack.send_task("notifications.outbox_sweep")
     fresh_stack.send_task("notifications.outbox_sweep")
-    poll(
-        lambda: {status for _, status, _ in fresh_stack.outbox()} == {"sent"},
-        timeout=120,
-        what="every e-mail to be delivered after the faults",
-    )
+    fresh_stack.wait_until_every_email_is_sent(what="every e-mail to be delivered after the faults")
 
     received = fresh_stack.smtp.snapshot()
     assert {item.message_id for item in received} == {message_id for message_id, _, _ in written}
