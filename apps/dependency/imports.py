@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
 from apps.core.phones import membership_phones, normalise_phone
 from apps.dependency.models import CallImport, Escalation
@@ -188,8 +189,6 @@ def call_import_create(*, actor: Membership, upload: File | None) -> CallImport:
     call_import.assign_organization(require_organization_id())
     call_import.file.save(f"{call_import.public_id}.csv", upload, save=False)
     call_import.save()
-    from apps.audit.services import audit_record
-
     audit_record(
         actor=actor, action="call_import.uploaded", target=call_import,
         changes={"file": call_import.original_name, "bytes": call_import.total_bytes},

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
 from apps.dependency.models import (
     NOTE_MAX_LENGTH,
@@ -216,8 +217,6 @@ def escalation_record_outcome(
     if diff:
         EscalationChange.objects.create(escalation=escalation, changed_by=actor, changes=diff)
     if rewrites_outcome:
-        from apps.audit.services import audit_record
-
         audit_record(
             actor=actor, action="escalation.outcome_changed", target=escalation,
             changes=diff,
@@ -382,8 +381,6 @@ def topic_save(
     topic: Topic | None = None,
 ) -> Topic:  # fmt: skip
     """Admins name what escalations are about and who really handles each topic."""
-    from apps.audit.services import audit_record
-
     name = name.replace("\x00", "").strip()
     clash = Topic.objects.filter(name__iexact=name)
     if topic is not None:
