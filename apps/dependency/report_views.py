@@ -2,21 +2,64 @@
 
 import csv
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from apps.core.spreadsheets import spreadsheet_safe
-from apps.dependency.reports import DEFINITIONS, ReportNotAllowed, dependency_report, report_scope
+from apps.dependency.reports import (
+    DEFINITIONS,
+    Figures,
+    ReportNotAllowed,
+    RepRow,
+    dependency_report,
+    report_scope,
+)
 from apps.tenancy.models import Membership, Team
 
 MAX_DAYS = 2 * 366
+# A large organisation has over a thousand reps: one page of them is what a manager reads, and
+# rendering every row made the page cost more than its SQL (docs/benchmarks.md).
+REPS_PER_PAGE = 50
+# The query parameters that choose the period and team; links to a rep's page carry them on.
+FILTER_PARAMETERS = ("start", "end", "team")
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    label: str
+    definition: str
+    value: Callable[[Figures], object]
+
+
+# The per-rep table's sortable columns, by their key in `?sort=` (`-key` for highest first).
+SORT_COLUMNS = {
+    "escalations": SortColumn(
+        gettext_lazy("Escalations"), DEFINITIONS["escalations"], lambda f: f.escalations
+    ),
+    "solved_alone": SortColumn(
+        gettext_lazy("Solved alone"),
+        DEFINITIONS["self_resolution_rate"],
+        lambda f: f.self_resolution_rate,
+    ),
+    "repeats": SortColumn(gettext_lazy("Repeats"), DEFINITIONS["repeats"], lambda f: f.repeats),
+    "support_share": SortColumn(
+        gettext_lazy("Could go to support"), DEFINITIONS["support_share"], lambda f: f.support_share
+    ),
+    "cost": SortColumn(gettext_lazy("Cost"), DEFINITIONS["cost"], lambda f: f.cost),
+}
+DEFAULT_SORT = "-escalations"
 
 
 class ReportForm(forms.Form):
@@ -65,17 +108,79 @@ def _period(request) -> tuple[ReportForm, dict]:
     return form, {"start": end - dt.timedelta(days=89), "end": end, "team_id": None}
 
 
+def _sort(request) -> str:
+    """The requested order of the per-rep table; anything unknown is the default order."""
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    return sort if sort.removeprefix("-") in SORT_COLUMNS else DEFAULT_SORT
+
+
+def sorted_reps(reps: list[RepRow], sort: str) -> list[RepRow]:
+    """The rows in `sort` order; equal figures by name, and reps without the figure (a share of
+    nothing) last whichever the direction, so they never crowd the top of the table."""
+    value = SORT_COLUMNS[sort.removeprefix("-")].value
+    by_name = sorted(reps, key=lambda row: row.member.display_name)
+    known = [row for row in by_name if value(row.figures) is not None]
+    unknown = [row for row in by_name if value(row.figures) is None]
+    known.sort(key=lambda row: value(row.figures), reverse=sort.startswith("-"))  # stable
+    return known + unknown
+
+
+def _filter_query(request) -> str:
+    """The period and team of this request as a query string, for the links to each rep."""
+    kept = {name: request.GET[name] for name in FILTER_PARAMETERS if request.GET.get(name)}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+def _sort_headers(request, sort: str) -> dict[str, dict]:
+    """For each sortable column: its link (highest first, or reversed when it is the current
+    column; back to page 1, filters kept) and its aria-sort state."""
+    headers = {}
+    for key, column in SORT_COLUMNS.items():
+        query = request.GET.copy()
+        query.pop("page", None)
+        current = sort.removeprefix("-") == key
+        query["sort"] = key if sort == f"-{key}" else f"-{key}"
+        state = ("descending" if sort.startswith("-") else "ascending") if current else None
+        headers[key] = {
+            "label": column.label,
+            "definition": column.definition,
+            "href": f"?{query.urlencode()}#reps",
+            "aria_sort": state,
+        }
+    return headers
+
+
 @require_safe
 def report(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """Managers see their reporting tree, admins everyone; a rep is sent to their own page."""
+    """Managers see their reporting tree, admins everyone; a rep is sent to their own page.
+    Totals, trend and topics cover every rep; the table shows one page of them."""
     if request.membership.role == Membership.Role.REP:
         return rep_report(request, org_slug, member_id=request.membership.pk)
     form, period = _period(request)
     figures = _report_or_403(request, **period)
+    sort = _sort(request)
+    page = Paginator(sorted_reps(figures.reps, sort), REPS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    # One reverse for the whole table: the rep pages differ only by the id at the end.
+    rep_path = reverse(
+        "dependency_rep_report", kwargs={"org_slug": org_slug, "member_id": 0}
+    ).removesuffix("0/")
     return render(
         request,
         "dependency/report.html",
-        {"form": form, "report": figures, "definitions": DEFINITIONS, "period": period},
+        {
+            "form": form,
+            "report": figures,
+            "definitions": DEFINITIONS,
+            "period": period,
+            "page_obj": page,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            "sort": sort if sort != DEFAULT_SORT else "",
+            "headers": _sort_headers(request, sort),
+            "rep_path": rep_path,
+            "rep_query": _filter_query(request),
+        },
     )
 
 
@@ -109,6 +214,7 @@ def rep_report(request: HttpRequest, org_slug: str, member_id: int) -> HttpRespo
 
 @require_safe
 def report_csv(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Every rep (not one page of them), in the order the table shows."""
     _form, period = _period(request)
     figures = _report_or_403(request, **period)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -118,7 +224,7 @@ def report_csv(request: HttpRequest, org_slug: str) -> HttpResponse:
     writer = csv.writer(response)
     columns = list(figures.totals.as_dict())
     writer.writerow(["rep", "team", *columns])
-    for row in figures.reps:
+    for row in sorted_reps(figures.reps, _sort(request)):
         values = row.figures.as_dict()
         team = row.member.team.name if row.member.team else ""
         writer.writerow(

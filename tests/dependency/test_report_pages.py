@@ -1,7 +1,9 @@
 """The report as pages, CSV and API: who sees what, and the same numbers everywhere."""
 
 import csv
+import datetime as dt
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -9,8 +11,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.dependency.models import Topic
+from apps.accounts.models import User
+from apps.dependency.apis import (
+    DependencyReportApi,
+    FiguresSerializer,
+    ReportRepSerializer,
+    ReportTopicSerializer,
+    ReportWeekSerializer,
+)
+from apps.dependency.models import Escalation, Topic
+from apps.dependency.report_views import sorted_reps
+from apps.dependency.reports import Figures, RepRow
 from apps.dependency.services import escalation_log, escalation_record_outcome
+from apps.tenancy.models import Membership
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +128,163 @@ def test_the_outsider_sees_nothing_of_ours(team, outsider, api_client_for):
     data = api_client_for(outsider).get("/api/v1/reports/dependency/").json()
     assert data["reps"] == []
     assert data["totals"]["escalations"] == 0
+
+
+# --- A large team's table: one page of reps, in the order asked for, totals over everyone ------
+
+
+@pytest.fixture
+def crowd(org):
+    """A manager with 53 reps; rep number i escalated i times, so the order is known."""
+    manager = MembershipFactory(role="manager", user__full_name="Mona Manager")
+    reps = [
+        MembershipFactory(role="rep", reports_to=manager, user__full_name=f"Rep {i:02d}")
+        for i in range(1, 54)
+    ]
+    now = timezone.now()
+    Escalation.objects.bulk_create(
+        Escalation(rep=rep, manager=manager, occurred_at=now - dt.timedelta(minutes=j),
+                   channel="call", urgency="urgent")
+        for i, rep in enumerate(reps, start=1)
+        for j in range(i)
+    )  # fmt: skip
+    return {"manager": manager, "reps": reps}
+
+
+ROW = re.compile(r'<th scope="row"><a href="([^"]+)">([^<]+)</a>')
+
+
+def _rows(response) -> list[tuple[str, str]]:
+    assert response.status_code == 200
+    return ROW.findall(response.content.decode())
+
+
+def _names(response) -> list[str]:
+    return [name for _href, name in _rows(response)]
+
+
+def test_the_table_shows_fifty_reps_a_page_and_the_totals_count_everyone(crowd, org, client_for):
+    client = client_for(crowd["manager"])
+    first = client.get(url("dependency_report", org))
+    assert _names(first) == [f"Rep {i:02d}" for i in range(53, 3, -1)]
+    body = first.content.decode()
+    assert "Reps 1\N{EN DASH}50 of 53" in body
+    assert '<span class="stat-value">1431</span>' in body  # 1 + 2 + … + 53 escalations
+    second = client.get(url("dependency_report", org), {"page": 2})
+    assert _names(second) == ["Rep 03", "Rep 02", "Rep 01"]
+    body = second.content.decode()
+    assert "Reps 51\N{EN DASH}53 of 53" in body
+    assert '<span class="stat-value">1431</span>' in body
+    assert "Weekly trend" in body
+    assert "Top topics" in body
+
+
+def test_the_pager_is_plain_links_that_keep_the_filters_and_the_order(crowd, org, client_for):
+    today = timezone.localdate()
+    filters = {"start": str(today - dt.timedelta(days=30)), "end": str(today), "sort": "repeats"}
+    body = client_for(crowd["manager"]).get(url("dependency_report", org), filters)
+    body = body.content.decode()
+    assert '<nav class="pagination reps-pager" aria-label="Pages of reps">' in body
+    assert 'aria-current="page">1<' in body
+    next_link = re.search(r'rel="next" href="([^"]+)"', body).group(1)
+    assert next_link == (
+        f"?start={filters['start']}&amp;end={filters['end']}&amp;sort=repeats&amp;page=2#reps"
+    )
+    # Changing the period keeps the order and starts again at page 1.
+    assert '<input type="hidden" name="sort" value="repeats">' in body
+
+
+def test_any_page_or_order_in_the_address_shows_a_page(crowd, org, client_for):
+    client = client_for(crowd["manager"])
+    report = url("dependency_report", org)
+    assert _names(client.get(report, {"page": "9" * 40}))[0] == "Rep 03"  # the last page
+    assert _names(client.get(report, {"page": "-1"}))[0] == "Rep 03"
+    assert _names(client.get(report, {"page": "two"}))[0] == "Rep 53"
+    assert _names(client.get(report, {"sort": "password\x00"}))[0] == "Rep 53"
+
+
+def test_a_column_header_orders_the_table_and_a_second_click_reverses_it(crowd, org, client_for):
+    client = client_for(crowd["manager"])
+    report = url("dependency_report", org)
+    body = client.get(report).content.decode()
+    assert 'aria-sort="descending"><a href="?sort=escalations#reps">Escalations' in body
+    assert '<a href="?sort=-cost#reps">Cost</a>' in body
+    assert _names(client.get(report, {"sort": "escalations"}))[:2] == ["Rep 01", "Rep 02"]
+    body = client.get(report, {"sort": "escalations", "page": 2}).content.decode()
+    assert 'aria-sort="ascending"><a href="?sort=-escalations#reps">Escalations' in body
+
+
+def test_each_rep_links_to_their_page_for_the_same_period(crowd, org, client_for):
+    client = client_for(crowd["manager"])
+    today = timezone.localdate()
+    period = {"start": str(today - dt.timedelta(days=7)), "end": str(today)}
+    href, name = _rows(client.get(url("dependency_report", org), {**period, "page": 2}))[0]
+    rep = next(member for member in crowd["reps"] if member.display_name == name)
+    path = url("dependency_rep_report", org, member_id=rep.pk)
+    assert href == f"{path}?start={period['start']}&amp;end={period['end']}"
+    assert client.get(href.replace("&amp;", "&")).status_code == 200
+
+
+def test_the_csv_has_every_rep_not_one_page(crowd, org, client_for):
+    response = client_for(crowd["manager"]).get(url("dependency_report_csv", org), {"page": 2})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["rep"] for row in rows[:2]] == ["Rep 53", "Rep 52"]
+    assert len(rows) == 53 + 1  # every rep and the "All reps" line
+
+
+def test_a_page_of_reps_costs_the_same_queries_whatever_the_number_of_reps(crowd, org, client_for):
+    client = client_for(crowd["manager"])
+
+    def count(**params):
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url("dependency_report", org), params).status_code == 200
+        return len(context.captured_queries)
+
+    first_page = count()
+    assert count(page=2) == first_page
+    assert count(sort="cost") == first_page
+    for _ in range(60):
+        MembershipFactory(role="rep", reports_to=crowd["manager"])
+    Escalation.objects.bulk_create(
+        Escalation(rep=rep, manager=crowd["manager"], occurred_at=timezone.now(),
+                   channel="call", urgency="routine")
+        for rep in Membership.objects.filter(reports_to=crowd["manager"])
+    )  # fmt: skip
+    assert count(page=3) == first_page
+
+
+def test_the_api_lists_every_rep_in_the_documented_shape(crowd, api_client_for):
+    data = api_client_for(crowd["manager"]).get("/api/v1/reports/dependency/").json()
+    assert len(data["reps"]) == 53
+    assert data["reps"][0]["name"] == "Rep 53"
+    assert set(data) == set(DependencyReportApi.OutputSerializer().fields)
+    assert set(data["reps"][0]) == set(ReportRepSerializer().fields)
+    assert set(data["reps"][0]["figures"]) == set(FiguresSerializer().fields)
+    assert set(data["totals"]) == set(FiguresSerializer().fields)
+    assert set(data["trend"][0]) == set(ReportWeekSerializer().fields)
+
+
+def test_the_api_topics_have_the_documented_shape(team, api_client_for):
+    data = api_client_for(team["manager"]).get("/api/v1/reports/dependency/").json()
+    assert set(data["top_topics"][0]) == set(ReportTopicSerializer().fields)
+    assert data["top_topics"][0]["name"] == "Pricing"
+
+
+# --- The order of the table, without a database ---------------------------------------------
+
+
+def _row(name: str, **figures) -> RepRow:
+    return RepRow(member=Membership(user=User(full_name=name)), figures=Figures(**figures))
+
+
+def test_reps_without_a_rate_come_last_in_either_direction_and_ties_go_by_name():
+    reps = [
+        _row("Cy", routine_answered=0),
+        _row("Bo", routine_answered=4, solved_alone=1),
+        _row("Al", routine_answered=2, solved_alone=1),
+        _row("Di", routine_answered=4, solved_alone=2),
+    ]
+    highest = [row.member.display_name for row in sorted_reps(reps, "-solved_alone")]
+    lowest = [row.member.display_name for row in sorted_reps(reps, "solved_alone")]
+    assert highest == ["Al", "Di", "Bo", "Cy"]  # 50 %, 50 % (by name), 25 %, no rate
+    assert lowest == ["Bo", "Al", "Di", "Cy"]
