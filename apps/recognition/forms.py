@@ -14,6 +14,12 @@ from apps.tenancy.models import Membership, Team
 
 NOT_A_MEMBER = _("Pick people from your organisation.")
 FILTER_IGNORED = _("That filter is not valid and was ignored.")
+NOBODY_MATCHES = _(
+    "Nobody in your organisation matches “%(query)s”. Try part of a first or last name."
+)
+# The wall's person filter: suggestions offered for a typed name, and how much of it is read.
+PERSON_SUGGESTIONS = 8
+PERSON_QUERY_MAX_LENGTH = 100
 
 
 def new_client_key() -> str:
@@ -95,13 +101,22 @@ class KudosForm(forms.Form):
 
 
 class WallFilterForm(forms.Form):
-    """The wall's filters. An id that is not one of ours is reported and ignored, never a 500."""
+    """The wall's filters. An id that is not one of ours is reported and ignored, never a 500.
 
+    The person is typed, not picked from a list of every member (a large organisation's list
+    was most of the wall's rendering time, docs/benchmarks.md). `who` is the name as typed;
+    `person` the id a suggestion link or an earlier search chose. When `who` is sent it decides:
+    empty clears the person, a name matching one person (or exactly one person's full name)
+    chooses them, several matches are offered as links (`person_matches`), none is an error.
+    A link naming only `person` (Load more, a person's page) keeps that id.
+    """
+
+    who = forms.CharField(label=_("Person"), required=False)
     person = forms.ModelChoiceField(
         label=_("Person"),
         queryset=Membership.objects.none(),
         required=False,
-        empty_label=_("Everyone"),
+        widget=forms.HiddenInput,
         error_messages={"invalid_choice": FILTER_IGNORED},
     )
     team = forms.ModelChoiceField(
@@ -121,12 +136,42 @@ class WallFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = Membership.objects.select_related("user").order_by(
-            "-is_active", "user__full_name", "id"
-        )
-        self.fields["person"].label_from_instance = _person_label
+        self.person_matches: list[Membership] = []
+        self.fields["person"].queryset = Membership.objects.select_related("user")
         self.fields["team"].queryset = Team.objects.order_by("name")
         self.fields["value"].queryset = selectors.value_list(include_inactive=True)
+
+    def clean_who(self) -> str:
+        return self.cleaned_data["who"][:PERSON_QUERY_MAX_LENGTH]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "who" not in self.data or "who" not in cleaned:
+            return cleaned  # no name typed (a link by id), or not text at all (reported)
+        who = cleaned["who"]
+        chosen = cleaned.get("person")
+        # The name decides: an earlier id that was not valid no longer matters.
+        self._errors.pop("person", None)
+        if not who:
+            cleaned["person"] = None
+        elif chosen is None or who.casefold() != chosen.display_name.casefold():
+            cleaned["person"] = self._person_named(who)
+        return cleaned
+
+    def _person_named(self, who: str) -> Membership | None:
+        matches = selectors.people_named(query=who, limit=PERSON_SUGGESTIONS + 1)
+        exact = [m for m in matches if m.display_name.casefold() == who.casefold()]
+        if len(matches) == 1 or len(exact) == 1:
+            return (exact or matches)[0]
+        if not matches:
+            self.add_error("who", NOBODY_MATCHES % {"query": who})
+        self.person_matches = matches
+        return None
+
+    @property
+    def chosen_person(self) -> Membership | None:
+        """The person the wall is filtered by, once the form is cleaned."""
+        return getattr(self, "cleaned_data", {}).get("person")
 
     def filters(self) -> dict:
         """The valid filters as selector arguments (invalid ones left out)."""
@@ -135,12 +180,6 @@ class WallFilterForm(forms.Form):
         chosen = {"person_id": data.get("person"), "team_id": data.get("team"),
                   "value_id": data.get("value")}  # fmt: skip
         return {key: obj.pk for key, obj in chosen.items() if obj is not None}
-
-
-def _person_label(member: Membership) -> str:
-    if member.is_active:
-        return member.display_name
-    return _("%(name)s (former member)") % {"name": member.display_name}
 
 
 class ReactionForm(forms.Form):

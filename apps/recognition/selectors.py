@@ -38,23 +38,33 @@ def value_list(*, include_inactive: bool = False) -> QuerySet[Value]:
     return values if include_inactive else values.filter(is_active=True)
 
 
-def kudos_visible_to(viewer: Membership) -> QuerySet[Kudos]:
-    """Organisation-wide kudos, and private ones to their sender, recipients and the
-    recipients' direct managers. Hidden kudos stay visible to admins only."""
+def _visible(viewer: Membership, *, through: str = "") -> Q:
+    """The condition "`viewer` may see this kudos", on Kudos rows or, with `through="kudos__"`,
+    on rows that point to a kudos (a recipient row: one join instead of an IN over every
+    visible kudos). Organisation-wide kudos, and private ones to their sender, recipients and
+    the recipients' direct managers. Hidden kudos stay visible to admins only."""
     # The viewer's direct reports as a subquery, not a join to every recipient's membership:
     # PostgreSQL then reads the few matching recipients by index instead of hashing all of
     # them (seconds on a large organisation's wall, docs/benchmarks.md).
+    # Two EXISTS rather than one with an OR inside: each reads the recipients index (the
+    # viewer's rows, their reports' rows); the OR made PostgreSQL scan every recipient row.
     direct_reports = Membership.objects.filter(reports_to=viewer).values("pk")
-    involves_viewer = KudosRecipient.objects.filter(kudos=OuterRef("pk")).filter(
-        Q(recipient=viewer) | Q(recipient__in=direct_reports)
-    )
+    recipients = KudosRecipient.objects.filter(kudos=OuterRef(through.removesuffix("__") or "pk"))
     visible = (
-        Q(visibility=Kudos.Visibility.ORGANIZATION) | Q(sender=viewer) | Exists(involves_viewer)
+        Q(**{f"{through}visibility": Kudos.Visibility.ORGANIZATION})
+        | Q(**{f"{through}sender": viewer})
+        | Exists(recipients.filter(recipient=viewer))
+        | Exists(recipients.filter(recipient__in=direct_reports))
     )
-    queryset = Kudos.objects.filter(visible)
     if viewer.role != Membership.Role.ADMIN:
-        queryset = queryset.filter(hidden_at__isnull=True)
-    return queryset
+        visible &= Q(**{f"{through}hidden_at__isnull": True})
+    return visible
+
+
+def kudos_visible_to(viewer: Membership) -> QuerySet[Kudos]:
+    """Organisation-wide kudos, and private ones to their sender, recipients and the
+    recipients' direct managers. Hidden kudos stay visible to admins only."""
+    return Kudos.objects.filter(_visible(viewer))
 
 
 def _with_details(queryset: QuerySet[Kudos]) -> QuerySet[Kudos]:
@@ -203,7 +213,12 @@ def _count_by_month(rows: QuerySet, tz) -> dict[date, int]:
         .annotate(n=Count("id"))
         .values_list("month", "n")
     )
-    return {(m.date() if hasattr(m, "date") else m): n for m, n in counts}
+    return {_as_date(m): n for m, n in counts}
+
+
+def _as_date(month: date | datetime) -> date:
+    """TruncMonth gives a datetime on PostgreSQL and, for some fields, a date on SQLite."""
+    return month.date() if isinstance(month, datetime) else month
 
 
 def recognition_received(*, member: Membership, viewer: Membership) -> dict[str, QuerySet]:
@@ -217,8 +232,7 @@ def recognition_received(*, member: Membership, viewer: Membership) -> dict[str,
     """
     return {
         "kudos": KudosRecipient.objects.filter(
-            recipient=member,
-            kudos__in=kudos_visible_to(viewer).filter(hidden_at__isnull=True).values("pk"),
+            _visible(viewer, through="kudos__"), recipient=member, kudos__hidden_at__isnull=True
         ),
         "letters": LetterSubject.objects.filter(
             member=member, letter__in=letters_visible_to(viewer).values("pk")
@@ -230,23 +244,38 @@ def recognition_received(*, member: Membership, viewer: Membership) -> dict[str,
 
 def recognition_summary(*, member: Membership, viewer: Membership, months: int = 12) -> dict:
     """Totals, a month-by-month series and the people who recognised `member` most, counting
-    only what `viewer` may see. Four queries whatever the history (one per kind received, the
-    top recognisers, their memberships), three while nobody has sent them kudos."""
+    only what `viewer` may see.
+
+    Four queries whatever the history: the kudos counted per month and sender in one pass over
+    the person's rows (months and top recognisers both come from it; they were two passes, and
+    the second joined every kudos of the organisation), the letters and the nominations per
+    month, and the top recognisers' memberships (none while nobody has sent them kudos).
+    """
     tz = timezone.get_current_timezone()
     received = recognition_received(member=member, viewer=viewer)
-    by_month = {kind: _count_by_month(rows, tz) for kind, rows in received.items()}
+    kudos_per_month: Counter[date] = Counter()
+    per_sender: Counter[int] = Counter()
+    rows = (
+        received["kudos"]
+        .order_by()
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .values("month", "kudos__sender")
+        .annotate(n=Count("id"))
+        .values_list("month", "kudos__sender", "n")
+    )
+    for month, sender_id, n in rows:
+        kudos_per_month[_as_date(month)] += n
+        per_sender[sender_id] += n
+    by_month = {
+        "kudos": kudos_per_month,
+        "letters": _count_by_month(received["letters"], tz),
+        "nominations": _count_by_month(received["nominations"], tz),
+    }
     series = [
         MonthCount(month=start, **{kind: counts.get(start, 0) for kind, counts in by_month.items()})
         for start in _month_starts(months, timezone.localdate())
     ]
-    top = list(
-        received["kudos"]
-        .order_by()
-        .values("kudos__sender")
-        .annotate(n=Count("id"))
-        .order_by("-n", "kudos__sender")[:5]
-        .values_list("kudos__sender", "n")
-    )
+    top = sorted(per_sender.items(), key=lambda item: (-item[1], item[0]))[:5]
     senders = Membership.objects.select_related("user", "team").in_bulk([pk for pk, _n in top])
     return {
         "totals": {kind: sum(counts.values()) for kind, counts in by_month.items()},
@@ -289,6 +318,11 @@ def recognition_letters(*, member: Membership, viewer: Membership) -> QuerySet[L
     return (
         letters_visible_to(viewer)
         .filter(Exists(about_member))
+        # Only what the pages show: not the kudos, and of the e-mail only its status (its
+        # bodies are large). Each join less is also less planning, with every table's policy.
+        .select_related(None)
+        .select_related("sender__user", "addressed_to__user", "acknowledged_by__user", "email")
+        .defer("email__body_text", "email__body_html", "email__headers")
         .prefetch_related(None)
         .order_by("-created_at", "-id")
     )
@@ -387,6 +421,21 @@ def people_to_thank(
             | Q(user__email__istartswith=word)
         )
     return list(people.order_by("user__full_name", "id")[:limit])
+
+
+def people_named(*, query: str, limit: int) -> list[Membership]:
+    """Members whose name contains every word of `query` (or whose e-mail starts with it), the
+    active ones first, then former members (their kudos stay on the wall), alphabetically, at
+    most `limit`: the wall's person filter. One query; nobody for an empty query."""
+    words = query.split()[:5]
+    if not words:
+        return []
+    people = Membership.objects.select_related("user", "team")
+    for word in words:
+        people = people.filter(
+            Q(user__full_name__icontains=word) | Q(user__email__istartswith=word)
+        )
+    return list(people.order_by("-is_active", "user__full_name", "id")[:limit])
 
 
 def people_by_ids(ids: Iterable[int]) -> list[Membership]:

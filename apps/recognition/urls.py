@@ -6,6 +6,7 @@ urlpatterns = [
     path("kudos/", kudos.wall, name="kudos_wall"),
     path("kudos/new/", kudos.compose, name="kudos_new"),
     path("kudos/people/", kudos.people_search, name="kudos_people_search"),
+    path("kudos/wall-people/", kudos.wall_people, name="kudos_wall_people"),
     path("kudos/<int:kudos_id>/", kudos.detail, name="kudos_detail"),
     path("kudos/<int:kudos_id>/react/", kudos.react, name="kudos_react"),
     path("kudos/<int:kudos_id>/hide/", kudos.hide, name="kudos_hide"),

@@ -6,6 +6,8 @@
  *   [data-people-picker]     people ticked in the results (#people-results, served by htmx)
  *                            become removable chips (hidden inputs named "recipients")
  *   [data-load-more="N"]     after htmx appends page N, focus moves to its first kudos
+ *   .person-filter           the wall's person field: htmx fills its suggestions as a name is
+ *                            typed; here they drop down, with arrow keys and Escape
  */
 (function () {
   "use strict";
@@ -101,6 +103,42 @@
     }
   });
 
+  // --- The wall's person filter ----------------------------------------------------------------
+  // The suggestions drop down under the field; arrow keys move between them, Escape closes them.
+  function suggestionLinks(filter) {
+    return Array.prototype.slice.call(filter.querySelectorAll(".person-suggestions a"));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var filter = event.target.closest && event.target.closest(".person-filter.is-enhanced");
+    if (!filter) return;
+    var input = filter.querySelector("input[type=search]");
+    var links = suggestionLinks(filter);
+    var at = links.indexOf(event.target);
+    if (event.key === "Escape") {
+      var results = filter.querySelector(".person-suggestions");
+      if (!results || !results.childElementCount) return;
+      event.preventDefault();
+      results.textContent = "";
+      input.focus();
+    } else if (event.key === "ArrowDown" && links.length) {
+      event.preventDefault();
+      links[Math.min(at + 1, links.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && at >= 0) {
+      event.preventDefault();
+      (at === 0 ? input : links[at - 1]).focus();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    // A click elsewhere closes the suggestions (what was typed stays).
+    document.querySelectorAll(".person-filter.is-enhanced .person-suggestions").forEach(function (list) {
+      if (list.childElementCount && !list.closest(".person-filter").contains(event.target)) {
+        list.textContent = "";
+      }
+    });
+  });
+
   // --- Load more ---------------------------------------------------------------------------------
   document.addEventListener("htmx:afterSettle", function (event) {
     var trigger = event.detail && event.detail.requestConfig && event.detail.requestConfig.elt;
@@ -112,6 +150,9 @@
 
   function setUp() {
     document.querySelectorAll("[data-people-picker]").forEach(setUpPicker);
+    document.querySelectorAll(".person-filter").forEach(function (filter) {
+      filter.classList.add("is-enhanced");
+    });
   }
 
   if (document.readyState === "loading") {

@@ -153,6 +153,7 @@ NOT_PAGES = {
     "recognition_csv": EXPORT,
     "dependency_report_csv": EXPORT,
     "kudos_people_search": FRAGMENT,
+    "kudos_wall_people": FRAGMENT,
     "escalation_topic_hint": FRAGMENT,
     "escalation_import_progress": FRAGMENT,
 }

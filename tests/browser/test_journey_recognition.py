@@ -8,7 +8,13 @@ from playwright.sync_api import Page, expect
 from apps.recognition.nomination_services import nomination_link_create, nomination_submit
 from apps.tenancy.context import tenant_context
 from tests.browser.conftest import assert_clean, snap
-from tests.factories import DEFAULT_PASSWORD, MembershipFactory, OrganizationFactory, TeamFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    MembershipFactory,
+    OrganizationFactory,
+    TeamFactory,
+    send_kudos,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -110,3 +116,60 @@ def test_an_approved_customer_nomination_reaches_the_nominees_page(page: Page, n
     expect(page.get_by_text("She found a spare part and we baked on Monday.")).to_be_visible()
     snap(page, "03-nominee-page")
     assert_clean(page)
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"], indirect=True)
+def test_the_wall_filters_by_a_person_found_by_typing(page: Page, northwind):
+    riley, casey, luis = northwind["riley"], northwind["casey"], northwind["luis"]
+    with tenant_context(northwind["org"]):
+        send_kudos(riley, [casey], message="Casey found the missing order.")
+        send_kudos(riley, [luis], message="Luis fixed the invoice.")
+    log_in(page, riley)
+    page.goto("/northwind/kudos/")
+    field = page.get_by_label("Person (type a name)")
+    field.press_sequentially("help", delay=30)
+    suggestions = page.locator("#wall-person-results")
+    expect(suggestions).to_contain_text("2 people match “help”: pick one.")
+    expect(suggestions.get_by_role("link", name="Casey Helper")).to_be_visible()
+    snap(page, "01-suggestions")
+    assert_clean(page)
+
+    # The keyboard reaches the suggestions from the field; Enter follows one.
+    field.press("ArrowDown")
+    expect(suggestions.get_by_role("link").first).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(suggestions.get_by_role("link", name="Luis Helper")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/kudos/?person={luis.pk}")
+    expect(page.get_by_text("Luis fixed the invoice.")).to_be_visible()
+    expect(page.get_by_text("Casey found the missing order.")).to_have_count(0)
+    expect(field).to_have_value("Luis Helper")
+    snap(page, "02-filtered")
+    assert_clean(page)
+
+
+def test_the_wall_person_filter_works_without_javascript(browser, live_app, northwind):
+    riley, casey = northwind["riley"], northwind["casey"]
+    with tenant_context(northwind["org"]):
+        send_kudos(riley, [casey], message="Casey found the missing order.")
+        send_kudos(riley, [northwind["luis"]], message="Luis fixed the invoice.")
+    context = browser.new_context(base_url=live_app.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        log_in(page, riley)
+        page.goto("/northwind/kudos/")
+        page.get_by_label("Person (type a name)").fill("helper")
+        page.get_by_role("button", name="Filter").click()
+        # Several match: they are offered as links, nothing is filtered yet.
+        expect(page.get_by_text("2 people match “helper”: pick one.")).to_be_visible()
+        snap(page, "01-several-match")
+        page.locator("#wall-person-results").get_by_role("link", name="Casey Helper").click()
+        expect(page.get_by_text("Casey found the missing order.")).to_be_visible()
+        expect(page.get_by_text("Luis fixed the invoice.")).to_have_count(0)
+        # A name nobody has says so.
+        page.get_by_label("Person (type a name)").fill("Zebedee")
+        page.get_by_role("button", name="Filter").click()
+        expect(page.get_by_role("alert")).to_contain_text("Nobody in your organisation matches")
+        snap(page, "02-nobody-matches")
+    finally:
+        context.close()

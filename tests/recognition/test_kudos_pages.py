@@ -223,6 +223,154 @@ def test_another_organisations_ids_are_not_filters(org, riley, casey, outsider, 
     assert "Charlie" not in response.content.decode()
 
 
+# --- The wall's person filter: typed, not a list of everyone -----------------------------------
+
+
+def _wall_shows(client, org, **params) -> set[str]:
+    html = client.get(url("kudos_wall", org), params).content.decode()
+    return {m for m in ("For Casey", "For Ted", "For Cassie") if m in html}
+
+
+def test_the_person_filter_finds_a_person_by_a_typed_name(org, riley, casey, client_for):
+    ted = MembershipFactory(role="support", user__full_name="Ted Tech")
+    send_kudos(riley, [casey], message="For Casey")
+    send_kudos(riley, [ted], message="For Ted")
+    client = client_for(riley)
+    assert _wall_shows(client, org, who="casey") == {"For Casey"}
+    assert _wall_shows(client, org, who="  TECH ") == {"For Ted"}
+    html = client.get(url("kudos_wall", org), {"who": "casey"}).content.decode()
+    # The field then holds the person's name, and their id for the next pages.
+    assert 'value="Casey Support"' in html
+    assert f'<input type="hidden" name="person" value="{casey.pk}">' in html
+
+
+def test_a_name_that_matches_several_people_offers_them_as_links(org, riley, casey, client_for):
+    cassie = MembershipFactory(role="support", user__full_name="Cassie Field")
+    send_kudos(riley, [casey], message="For Casey")
+    send_kudos(riley, [cassie], message="For Cassie")
+    service = TeamFactory(name="Field Service")
+    client = client_for(riley)
+    response = client.get(url("kudos_wall", org), {"who": "cas", "team": service.pk})
+    html = response.content.decode()
+    assert "2 people match “cas”: pick one." in html
+    # Each is a link to the wall filtered by that person, the team chosen so far kept.
+    assert f'href="?person={casey.pk}&amp;team={service.pk}"' in html
+    assert f'href="?person={cassie.pk}&amp;team={service.pk}"' in html
+    # Nobody is chosen yet, so the kudos are not filtered by a person.
+    assert _wall_shows(client, org, who="cas") == {"For Casey", "For Cassie"}
+    assert _wall_shows(client, org, person=cassie.pk) == {"For Cassie"}
+
+
+def test_a_full_name_chooses_that_person_among_several_matches(org, riley, casey, client_for):
+    MembershipFactory(role="support", user__full_name="Casey Supportson")
+    send_kudos(riley, [casey], message="For Casey")
+    assert _wall_shows(client_for(riley), org, who="casey support") == {"For Casey"}
+
+
+def test_a_name_nobody_has_says_so_and_filters_nothing(org, riley, casey, client_for):
+    send_kudos(riley, [casey], message="For Casey")
+    response = client_for(riley).get(url("kudos_wall", org), {"who": "Zebedee"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        "Person: Nobody in your organisation matches “Zebedee”. Try part of a first or last name."
+        in html
+    )
+    assert "For Casey" in html
+
+
+def test_an_emptied_name_clears_the_person(org, riley, casey, client_for):
+    ted = MembershipFactory(role="support", user__full_name="Ted Tech")
+    send_kudos(riley, [casey], message="For Casey")
+    send_kudos(riley, [ted], message="For Ted")
+    client = client_for(riley)
+    # The form sends the name and the id it holds; the name decides.
+    assert _wall_shows(client, org, who="", person=casey.pk) == {"For Casey", "For Ted"}
+    assert _wall_shows(client, org, who="Ted Tech", person=casey.pk) == {"For Ted"}
+    assert _wall_shows(client, org, who="Casey Support", person=casey.pk) == {"For Casey"}
+
+
+def test_former_members_can_be_found_and_are_marked(org, riley, client_for):
+    former = MembershipFactory(role="support", user__full_name="Fran Former", is_active=False)
+    MembershipFactory(role="support", user__full_name="Fran Current")
+    html = client_for(riley).get(url("kudos_wall_people", org), {"who": "fran"}).content.decode()
+    assert "Former member" in html
+    assert html.index("Fran Current") < html.index("Fran Former")  # the active first
+    assert f'href="?person={former.pk}"' in html
+
+
+def test_suggestions_come_as_you_type(org, riley, casey, client_for):
+    value = ValueFactory(name="Fast fix")
+    client = client_for(riley)
+    wall = client.get(url("kudos_wall", org)).content.decode()
+    assert f'hx-get="{url("kudos_wall_people", org)}"' in wall
+    assert 'hx-include="closest form"' in wall
+    response = client.get(
+        url("kudos_wall_people", org), {"who": "Casey", "value": value.pk, "team": ""},
+        headers=HTMX,
+    )  # fmt: skip
+    html = response.content.decode()
+    assert "<html" not in html
+    assert response["Cache-Control"] == "private, no-store"
+    assert f'href="?person={casey.pk}&amp;value={value.pk}"' in html
+    assert "Casey Support" in html
+    assert "Order desk" in html
+    empty = client.get(url("kudos_wall_people", org), {"who": "Zebedee"}).content.decode()
+    assert "Nobody in your organisation matches “Zebedee”." in empty
+    assert client.get(url("kudos_wall_people", org), {"who": "  "}).content.decode().strip() == ""
+
+
+def test_the_wall_no_longer_lists_every_member(org, riley, casey, client_for):
+    MembershipFactory.create_batch(30, role="support", user__full_name="Quiet Colleague")
+    html = client_for(riley).get(url("kudos_wall", org)).content.decode()
+    assert "Quiet Colleague" not in html
+    assert '<label for="wall-who" class="visually-hidden">Person (type a name)</label>' in html
+
+
+def test_another_organisations_people_are_never_suggested(org, riley, outsider, client_for):
+    client = client_for(riley)
+    fragment = client.get(url("kudos_wall_people", org), {"who": "Charlie"}).content.decode()
+    assert "Charlie" not in fragment.replace("“Charlie”", "")
+    assert "Nobody in your organisation matches" in fragment
+    wall = client.get(url("kudos_wall", org), {"who": "Charlie Outsider"}).content.decode()
+    assert "Nobody in your organisation matches" in wall
+    assert f'value="{outsider.pk}"' not in wall
+
+
+@pytest.mark.parametrize(
+    "garbage", ["\x00", "a" * 5000, "%", "_", "' OR 1=1 --", "Casey\x00", "x " * 80]
+)
+def test_any_typed_name_is_answered(org, riley, casey, client_for, garbage):
+    client = client_for(riley)
+    assert client.get(url("kudos_wall", org), {"who": garbage}).status_code == 200
+    assert client.get(url("kudos_wall_people", org), {"who": garbage}).status_code == 200
+
+
+def test_the_person_filter_costs_the_same_queries_however_many_match(org, riley, client_for):
+    client = client_for(riley)
+    client.get(url("kudos_wall", org))  # warm the session
+
+    def queries(path, **params) -> int:
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(path, params)
+        assert response.status_code == 200
+        return len(context.captured_queries)
+
+    wall, people = url("kudos_wall", org), url("kudos_wall_people", org)
+    MembershipFactory(role="support", user__full_name="Sam Single")
+    one = queries(wall, who="sam")
+    few_suggested = queries(people, who="sam")
+    MembershipFactory.create_batch(40, role="support", user__full_name="Sam Many")
+    many = queries(wall, who="sam")
+    # Unfiltered, no member is read for the filter. A typed name costs one query (the people
+    # it matches, however many); an id with its person's name one too (that person).
+    assert queries(wall) + 1 == one == many == queries(wall, who="nobody-like-this")
+    assert queries(wall, person=riley.pk, who="Riley Rep") == one
+    # 1 session, 2 user, 3 organisation, 4 savepoint, 5 set_config, 6 membership, 7 the people
+    # matching, 8 set_config restore, 9 release savepoint (a fragment: no navigation bar)
+    assert few_suggested == queries(people, who="sam") == 9
+
+
 def _bulk_kudos(sender, recipients, values, count):
     """`count` kudos with a recipient, a value and a reaction each, written in bulk."""
     now = timezone.now()
@@ -262,10 +410,9 @@ def test_the_wall_costs_the_same_queries_with_10_or_200_kudos(org, riley, client
     # 1 session, 2 user, 3 organisation, 4 savepoint, 5 set_config(app.org_id), 6 membership,
     # 7 count (paginator), 8 the page of kudos (+ sender, team), 9 their recipients (+ user,
     # team), 10 their values, 11 their reactions, 12 customers' latest approved nominations,
-    # 13 unread count (nav), 14 organisations (nav), 15-17 the filter form's people, teams and
-    # values, 18 set_config restore, 19 release savepoint
-    assert small == large
-    assert large <= 19, "the wall should need a handful of queries"
+    # 13-14 the filter's teams and values (people are typed, not listed), 15 unread count
+    # (nav), 16 organisations (nav), 17 set_config restore, 18 release savepoint
+    assert small == large == 18
     assert queries(page=3) == small_page_2 == small  # page 2 of 10 shows page 1: same queries
     assert queries(page=2, headers=HTMX) == queries(page=9, headers=HTMX) <= large
 

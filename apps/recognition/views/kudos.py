@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -17,7 +17,14 @@ from apps.core.errors import ApplicationError
 from apps.core.forms import apply_application_error
 from apps.core.paging import page_counted_up_to
 from apps.recognition import selectors, services
-from apps.recognition.forms import HideForm, KudosForm, ReactionForm, WallFilterForm
+from apps.recognition.forms import (
+    PERSON_QUERY_MAX_LENGTH,
+    PERSON_SUGGESTIONS,
+    HideForm,
+    KudosForm,
+    ReactionForm,
+    WallFilterForm,
+)
 from apps.recognition.models import MAX_RECIPIENTS, Kudos
 from apps.recognition.nomination_selectors import approved_nominations_for_wall
 from apps.tenancy.permissions import admin_required
@@ -159,6 +166,7 @@ def wall(request: HttpRequest, org_slug: str) -> HttpResponse:
     context = {
         "nominations": nominations,
         "filter_form": filter_form,
+        **_filter_context(filter_form),
         "filtered": bool(filters),
         "page_obj": page,
         "cards": cards,
@@ -169,6 +177,54 @@ def wall(request: HttpRequest, org_slug: str) -> HttpResponse:
     else:
         response = render(request, "recognition/kudos_wall.html", context)
     patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _filter_context(form: WallFilterForm) -> dict:
+    """The filters' choices and what is chosen. The person field shows the chosen person's
+    name, else the name as typed, and the people to pick from when the typed name matches
+    several (the suggestions without JavaScript)."""
+    person = form.chosen_person if form.is_bound else None
+    typed = form.data.get("who", "") if form.is_bound else ""
+    chosen = getattr(form, "cleaned_data", {})
+    return {
+        "teams": list(form.fields["team"].queryset),
+        "values": list(form.fields["value"].queryset),
+        "chosen_team": chosen.get("team"),
+        "chosen_value": chosen.get("value"),
+        "person": person,
+        "who": person.display_name if person else typed[:PERSON_QUERY_MAX_LENGTH],
+        **_suggestions(form.data, typed, form.person_matches),
+    }
+
+
+def _suggestions(params, typed: str, matches: list) -> dict:
+    """People offered for a typed name, each with the wall's address filtered by them (the
+    team and value chosen so far kept, the typed name and the page dropped)."""
+    kept = {name: params[name] for name in ("team", "value") if params.get(name)}
+    return {
+        "query": typed.strip()[:PERSON_QUERY_MAX_LENGTH],
+        "results": [
+            (member, "?" + urlencode({"person": member.pk, **kept}))
+            for member in matches[:PERSON_SUGGESTIONS]
+        ],
+        "more_results": len(matches) > PERSON_SUGGESTIONS,
+    }
+
+
+@require_safe
+def wall_people(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The wall's person suggestions as an HTML fragment, for htmx as a name is typed: links
+    that filter the wall by that person, keeping the other filters. Former members too."""
+    # NUL is no character of a name, and PostgreSQL refuses it in a query.
+    typed = _search_query(request.GET.get("who")).replace("\x00", "")[:PERSON_QUERY_MAX_LENGTH]
+    matches = selectors.people_named(query=typed, limit=PERSON_SUGGESTIONS + 1)
+    response = render(
+        request,
+        "recognition/_wall_people_options.html",
+        _suggestions(request.GET, typed, matches),
+    )
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

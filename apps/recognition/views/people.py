@@ -110,14 +110,17 @@ def recognition_page(request: HttpRequest, org_slug: str, member_id: int) -> Htt
     viewer = request.membership
     form = RecognitionFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound else {}
-    kudos = Paginator(
+    summary = selectors.recognition_summary(member=member, viewer=viewer)
+    kudos = _paginator(
         selectors.recognition_kudos(member=member, viewer=viewer, **filters),
         RECOGNITION_PAGE_SIZE,
+        count=None if filters else summary["totals"]["kudos"],
     ).get_page(request.GET.get("page"))
-    letters = Paginator(
-        selectors.recognition_letters(member=member, viewer=viewer), LETTERS_PAGE_SIZE
+    letters = _paginator(
+        selectors.recognition_letters(member=member, viewer=viewer),
+        LETTERS_PAGE_SIZE,
+        count=summary["totals"]["letters"],
     ).get_page(request.GET.get("letters_page"))
-    summary = selectors.recognition_summary(member=member, viewer=viewer)
     nominations = list(approved_nominations_for(member)[:10])
     return render(
         request,
@@ -137,6 +140,15 @@ def recognition_page(request: HttpRequest, org_slug: str, member_id: int) -> Htt
             "letters_page": letters,
         },
     )
+
+
+def _paginator(queryset, per_page: int, *, count: int | None) -> Paginator:
+    """A paginator that, given the list's length, doesn't count it again: the summary has
+    just counted the same rows (one COUNT less over a much-thanked person's kudos)."""
+    paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is never computed
+    return paginator
 
 
 def _send_kudos_url(member: Membership, viewer: Membership, org_slug: str) -> str:
