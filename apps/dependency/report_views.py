@@ -142,12 +142,22 @@ def _sort_headers(request, sort: str) -> dict[str, dict]:
         query["sort"] = key if sort == f"-{key}" else f"-{key}"
         state = ("descending" if sort.startswith("-") else "ascending") if current else None
         headers[key] = {
+            "key": key,
             "label": column.label,
             "definition": column.definition,
             "href": f"?{query.urlencode()}#reps",
             "aria_sort": state,
         }
     return headers
+
+
+def _sort_choices() -> list[tuple[str, str]]:
+    """The orders offered where the column headers are hidden (phones): each column both ways."""
+    choices = []
+    for key, column in SORT_COLUMNS.items():
+        choices.append((f"-{key}", _("%(column)s, highest first") % {"column": column.label}))
+        choices.append((key, _("%(column)s, lowest first") % {"column": column.label}))
+    return choices
 
 
 @require_safe
@@ -178,6 +188,9 @@ def report(request: HttpRequest, org_slug: str) -> HttpResponse:
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
             "sort": sort if sort != DEFAULT_SORT else "",
             "headers": _sort_headers(request, sort),
+            "current_sort": sort,
+            "sort_choices": _sort_choices(),
+            "kept_filters": [(n, request.GET[n]) for n in FILTER_PARAMETERS if request.GET.get(n)],
             "rep_path": rep_path,
             "rep_query": _filter_query(request),
         },

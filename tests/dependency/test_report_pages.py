@@ -169,12 +169,12 @@ def test_the_table_shows_fifty_reps_a_page_and_the_totals_count_everyone(crowd, 
     assert _names(first) == [f"Rep {i:02d}" for i in range(53, 3, -1)]
     body = first.content.decode()
     assert "Reps 1\N{EN DASH}50 of 53" in body
-    assert '<span class="stat-value">1431</span>' in body  # 1 + 2 + … + 53 escalations
+    assert '<span class="stat-value">1,431</span>' in body  # 1 + 2 + … + 53 escalations
     second = client.get(url("dependency_report", org), {"page": 2})
     assert _names(second) == ["Rep 03", "Rep 02", "Rep 01"]
     body = second.content.decode()
     assert "Reps 51\N{EN DASH}53 of 53" in body
-    assert '<span class="stat-value">1431</span>' in body
+    assert '<span class="stat-value">1,431</span>' in body
     assert "Weekly trend" in body
     assert "Top topics" in body
 
@@ -192,6 +192,9 @@ def test_the_pager_is_plain_links_that_keep_the_filters_and_the_order(crowd, org
     )
     # Changing the period keeps the order and starts again at page 1.
     assert '<input type="hidden" name="sort" value="repeats">' in body
+    # On phones, where the column headers are hidden, a small form orders the table.
+    assert '<option value="repeats" selected>Repeats, lowest first</option>' in body
+    assert f'<input type="hidden" name="start" value="{filters["start"]}">' in body
 
 
 def test_any_page_or_order_in_the_address_shows_a_page(crowd, org, client_for):
@@ -208,7 +211,7 @@ def test_a_column_header_orders_the_table_and_a_second_click_reverses_it(crowd, 
     report = url("dependency_report", org)
     body = client.get(report).content.decode()
     assert 'aria-sort="descending"><a href="?sort=escalations#reps">Escalations' in body
-    assert '<a href="?sort=-cost#reps">Cost</a>' in body
+    assert f'<a href="?sort=-cost#reps">Cost ({org.currency})</a>' in body
     assert _names(client.get(report, {"sort": "escalations"}))[:2] == ["Rep 01", "Rep 02"]
     body = client.get(report, {"sort": "escalations", "page": 2}).content.decode()
     assert 'aria-sort="ascending"><a href="?sort=-escalations#reps">Escalations' in body
