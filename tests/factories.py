@@ -190,7 +190,13 @@ def send_kudos(sender, recipients, message="Thanks for the fast fix", **kwargs):
 
 
 def _dependency_rows(member, team) -> dict:
-    from apps.dependency.models import EscalationChange, ServiceDetour, Topic
+    from apps.dependency.models import (
+        EscalationChange,
+        EscalationWeek,
+        ServiceDetour,
+        Topic,
+        TopicWeek,
+    )
     from apps.dependency.services import escalation_log
 
     manager = MembershipFactory(role="manager")
@@ -214,4 +220,7 @@ def _dependency_rows(member, team) -> dict:
         "dependency.servicedetour": ServiceDetour.objects.create(
             rep=rep, occurred_at=timezone.now(), kind="repair", team=team, minutes=20
         ),
+        # Written by PostgreSQL's triggers when the escalation was logged.
+        "dependency.escalationweek": EscalationWeek.objects.get(rep=rep),
+        "dependency.topicweek": TopicWeek.objects.get(topic_key=topic.pk),
     }

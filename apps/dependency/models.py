@@ -136,7 +136,13 @@ class Escalation(TenantOwned):
                 ],
                 name="esc_report_idx",
             ),
-            models.Index(fields=["organization", "rep", "occurred_at"], name="esc_rep_idx"),
+            # A rep's escalations; with the topic, a team's report counts its topics from
+            # the index alone.
+            models.Index(
+                fields=["organization", "rep", "occurred_at"],
+                include=["topic"],
+                name="esc_rep_topic_idx",
+            ),
             models.Index(fields=["organization", "manager", "occurred_at"], name="esc_manager_idx"),
             models.Index(
                 fields=["organization", "callback_due_at"],
@@ -208,7 +214,11 @@ class ServiceDetour(TenantOwned):
     class Meta(TenantOwned.Meta):
         ordering = ["-occurred_at", "-id"]
         indexes = [
-            models.Index(fields=["organization", "occurred_at"], name="detour_occurred_idx"),
+            models.Index(
+                fields=["organization", "occurred_at"],
+                include=["rep", "minutes"],  # the report's per-rep sums, from the index alone
+                name="detour_report_idx",
+            ),
             models.Index(fields=["organization", "rep", "occurred_at"], name="detour_rep_idx"),
         ]
 
@@ -265,3 +275,54 @@ class CallImport(TenantOwned):
         if not self.total_bytes:
             return 0 if self.status != self.Status.DONE else 100
         return min(100, round(100 * self.processed_bytes / self.total_bytes))
+
+
+# The report's weekly sums. PostgreSQL keeps them with triggers on the escalations (migration
+# 0007): every insert, change and delete adds its difference in the same transaction, so a
+# year of a large organisation is about 70 000 rows to add up instead of 500 000 to count.
+# The week is the organisation's local week (Monday first). The columns are plain integers on
+# purpose: they are only ever changed by the triggers, never by the application.
+class EscalationWeek(TenantOwned):
+    """One rep's escalation figures for one local week (see apps/dependency/reports.py)."""
+
+    rep = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    week_start = models.DateField()
+    escalations = models.IntegerField(default=0)
+    urgent = models.IntegerField(default=0)
+    routine_answered = models.IntegerField(default=0)
+    routine_solved_alone = models.IntegerField(default=0)
+    solved_alone = models.IntegerField(default=0)
+    repeats = models.IntegerField(default=0)
+    supportable = models.IntegerField(default=0)
+    manager_minutes = models.BigIntegerField(default=0)
+    rep_minutes = models.BigIntegerField(default=0)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "week_start", "rep"], name="escweek_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Week {self.week_start} of {self.rep_id}"
+
+
+class TopicWeek(TenantOwned):
+    """Escalations per topic for one local week, the whole organisation (0 = no topic)."""
+
+    week_start = models.DateField()
+    topic_key = models.BigIntegerField()
+    escalations = models.IntegerField(default=0)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "week_start", "topic_key"], name="topicweek_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Week {self.week_start} of topic {self.topic_key}"
