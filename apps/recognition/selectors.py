@@ -16,7 +16,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, TruncMonth
 from django.utils import timezone
 
 from apps.recognition.models import (
@@ -129,12 +129,16 @@ def letters_visible_to(viewer: Membership) -> QuerySet[Letter]:
     the manager of a person thanked, or an admin."""
     queryset = Letter.objects.all()
     if viewer.role != Membership.Role.ADMIN:
-        about = LetterSubject.objects.filter(letter=OuterRef("pk")).filter(
-            Q(member=viewer) | Q(member__reports_to=viewer)
-        )
+        # One EXISTS per way in, each on an index (an OR inside one scanned every subject).
+        subjects = LetterSubject.objects.filter(letter=OuterRef("pk"))
+        direct_reports = Membership.objects.filter(reports_to=viewer).values("pk")
         copied = LetterCopy.objects.filter(letter=OuterRef("pk"), member=viewer)
         queryset = queryset.filter(
-            Q(sender=viewer) | Q(addressed_to=viewer) | Exists(about) | Exists(copied)
+            Q(sender=viewer)
+            | Q(addressed_to=viewer)
+            | Exists(subjects.filter(member=viewer))
+            | Exists(subjects.filter(member__in=direct_reports))
+            | Exists(copied)
         )
     return queryset.select_related(
         "sender__user", "addressed_to__user", "acknowledged_by__user", "email", "kudos"
@@ -255,16 +259,20 @@ def recognition_summary(*, member: Membership, viewer: Membership, months: int =
     received = recognition_received(member=member, viewer=viewer)
     kudos_per_month: Counter[date] = Counter()
     per_sender: Counter[int] = Counter()
+    # Year and month as numbers: thousands of (month, sender) rows for a much-thanked person,
+    # and turning each into an aware datetime cost more than the query.
     rows = (
         received["kudos"]
         .order_by()
-        .annotate(month=TruncMonth("created_at", tzinfo=tz))
-        .values("month", "kudos__sender")
+        .annotate(
+            year=ExtractYear("created_at", tzinfo=tz), month=ExtractMonth("created_at", tzinfo=tz)
+        )
+        .values("year", "month", "kudos__sender")
         .annotate(n=Count("id"))
-        .values_list("month", "kudos__sender", "n")
+        .values_list("year", "month", "kudos__sender", "n")
     )
-    for month, sender_id, n in rows:
-        kudos_per_month[_as_date(month)] += n
+    for year, month, sender_id, n in rows:
+        kudos_per_month[date(year, month, 1)] += n
         per_sender[sender_id] += n
     by_month = {
         "kudos": kudos_per_month,
