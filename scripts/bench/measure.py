@@ -608,6 +608,7 @@ def table(results: dict) -> str:
 
 
 def write_results(results: dict) -> None:
+    _OUTPUT.mkdir(parents=True, exist_ok=True)
     RESULTS_JSON.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     text = (
         RESULTS_MD.read_text()
