@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -65,22 +66,59 @@ def api_token_revoke(
     return token
 
 
-def api_token_route(raw: str) -> GlobalRoute | None:
+class TokenRoute(NamedTuple):
+    """Which organisation and token row a presented secret names: only a directory entry.
+
+    Kept per process (`_routes`), since a token never moves to another organisation. Whether the
+    token still opens anything is decided on every call by its row, inside the organisation
+    (`api_token_membership`): a revoked token or a deactivated member is refused at once, in
+    every process, whatever this directory still holds.
+    """
+
+    organization_id: int
+    token_id: int
+    digest: str
+
+
+ROUTE_CACHE_SIZE = 10_000
+_routes: dict[str, TokenRoute] = {}
+
+
+def api_token_route(raw: str) -> TokenRoute | None:
     """Find which organisation a presented token opens (before any tenant context exists)."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    return (
-        GlobalRoute.objects.filter(kind=GlobalRoute.Kind.API_TOKEN, digest=token_digest(raw))
-        .only("organization_id", "object_id")
+    digest = token_digest(raw)
+    route = _routes.get(digest)
+    if route is not None:
+        return route
+    row = (
+        GlobalRoute.objects.filter(kind=GlobalRoute.Kind.API_TOKEN, digest=digest)
+        .values_list("organization_id", "object_id")
         .first()
     )
+    if row is None:
+        return None  # unknown tokens are not remembered: the caller counts each one
+    if len(_routes) >= ROUTE_CACHE_SIZE:
+        _routes.clear()  # simpler than an LRU, and a miss costs one indexed query
+    route = _routes[digest] = TokenRoute(organization_id=row[0], token_id=row[1], digest=digest)
+    return route
 
 
-def api_token_membership(route: GlobalRoute) -> tuple[ApiToken, Membership] | None:
-    """Inside the route's organisation: the live token and its active membership, or None."""
+def api_token_forget(route: TokenRoute) -> None:
+    """Drop a route that no longer opens anything, so the next call with it counts as unknown."""
+    _routes.pop(route.digest, None)
+
+
+def api_token_membership(route: TokenRoute) -> tuple[ApiToken, Membership] | None:
+    """Inside the route's organisation: the live token and its active membership, or None.
+
+    One query brings the token, member, user, team and organisation (a global table)."""
     token = (
-        ApiToken.objects.select_related("membership__user", "membership__team")
-        .filter(pk=route.object_id, revoked_at__isnull=True)
+        ApiToken.objects.select_related(
+            "membership__user", "membership__team", "membership__organization"
+        )
+        .filter(pk=route.token_id, revoked_at__isnull=True)
         .first()
     )
     if token is None or not token.membership.is_active or not token.membership.user.is_active:

@@ -1,4 +1,4 @@
-"""Cross-cutting tables: API idempotency records."""
+"""Cross-cutting tables: API idempotency records and the shared rate-limit counters."""
 
 from django.db import models
 
@@ -26,6 +26,25 @@ class IdempotencyRecord(TenantOwned):
             ),
         ]
         indexes = [models.Index(fields=["organization", "created_at"], name="idempotency_age_idx")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Counter(models.Model):
+    """One rate-limit or lockout counter, shared by every process (see apps/core/ratelimit.py).
+
+    Global, not tenant-owned: some counters exist before any organisation is known (failed
+    logins, unknown tokens); keys of tenant counters name their organisation. `expires` is Unix
+    time, so the one-statement upsert reads the same on PostgreSQL and SQLite.
+    """
+
+    key = models.CharField(max_length=250, primary_key=True)
+    count = models.PositiveIntegerField()
+    expires = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires"], name="counter_expires_idx")]
 
     def __str__(self) -> str:
         return self.key

@@ -62,13 +62,16 @@ def tenant_context(organization, *, using: str = "default") -> Iterator[None]:
         raise NoTenantSelected("tenant_context() needs a saved organisation.")
     previous = _current_organization_id.get()
     token = _current_organization_id.set(organization_id)
+    # The outermost block is a whole transaction: its local setting ends with it, so resetting
+    # it would be one more round trip on every request for nothing.
+    outermost = not connections[using].in_atomic_block
     try:
         with transaction.atomic(using=using):
             _set_database_setting(organization_id, using)
             try:
                 yield
             finally:
-                if not connections[using].needs_rollback:
+                if not outermost and not connections[using].needs_rollback:
                     _set_database_setting(previous, using)
     finally:
         _current_organization_id.reset(token)

@@ -8,10 +8,14 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from apps.accounts import lockout
-from apps.accounts.tokens import api_token_membership, api_token_route, api_token_touch
+from apps.accounts.tokens import (
+    api_token_forget,
+    api_token_membership,
+    api_token_route,
+    api_token_touch,
+)
 from apps.core.requests import client_ip
 from apps.tenancy.context import tenant_context
-from apps.tenancy.models import Organization
 from apps.tenancy.selectors import membership_for_user, organization_by_slug
 
 
@@ -86,14 +90,15 @@ class TenantMiddleware:
                     return lockout.too_many_token_failures_response()
                 lockout.record_token_failure(ip=ip)
             return self.get_response(request)  # DRF answers 401 (or serves the public schema)
-        organization = Organization.objects.get(pk=route.organization_id)
-        timezone.activate(organization.time_zone)
         try:
-            with tenant_context(organization):
+            with tenant_context(route.organization_id):
                 resolved = api_token_membership(route)
-                if resolved is not None:
+                if resolved is None:
+                    api_token_forget(route)  # revoked: the next call counts as an unknown token
+                else:
                     request.api_token, request.membership = resolved
-                    request.organization = organization
+                    request.organization = request.membership.organization
+                    timezone.activate(request.organization.time_zone)
                     api_token_touch(request.api_token)
                 response = self.get_response(request)
                 if response.status_code >= 500:

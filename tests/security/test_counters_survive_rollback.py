@@ -1,22 +1,22 @@
 """Brute-force counters survive the rollback of the request that counted them.
 
 A request's writes run inside its tenant transaction, and a 5xx rolls it back. The lockout and
-rate-limit counters live in the database cache; on the request's own connection they were rolled
-back too, so a client that made its requests fail was never limited. They now go through a
-connection of their own (apps/core/routers.py): still the database, so they keep working when
-Redis is down.
+rate-limit counters live in the database (table `core_counter`); on the request's own connection
+they were rolled back too, so a client that made its requests fail was never limited. They now go
+through a connection of their own (apps/core/routers.py): still the database, so they keep
+working when Redis is down.
 """
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection, connections, transaction
+from django.db import connection, connections, router, transaction
 from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.apis import MeApi
 from apps.core import ratelimit
 from apps.core.api.throttling import MembershipRateThrottle
+from apps.core.models import Counter
 from apps.core.routers import COUNTERS
 from apps.recognition.nomination_services import link_token, nomination_link_create
 from apps.recognition.views import nomination_public
@@ -46,7 +46,7 @@ def test_the_counters_connection_is_the_same_database_as_the_restricted_role(org
     with counters.cursor() as cursor:
         cursor.execute("SELECT current_user")
         assert cursor.fetchone()[0] == "app_rw"  # no more rights than the application
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert router.db_for_write(Counter) == COUNTERS
 
 
 def test_counters_work_with_the_broker_down(org, monkeypatch):
@@ -101,10 +101,10 @@ def test_a_public_nomination_that_fails_still_counts_against_its_limits(org, mon
     assert ratelimit.count(f"nominate:org{org.pk}:link{link.pk}") == 1
     client_keys = [key for key in _keys() if key.startswith("nominate:client:")]
     assert len(client_keys) == 1
-    assert cache.get(client_keys[0]) == 1
+    assert ratelimit.count(client_keys[0]) == 1
 
 
 def _keys() -> list[str]:
     with connections[COUNTERS].cursor() as cursor:
-        cursor.execute("SELECT cache_key FROM salesculture_cache")
-        return [key.split(":", 2)[2] for (key,) in cursor.fetchall()]
+        cursor.execute("SELECT key FROM core_counter")
+        return [key for (key,) in cursor.fetchall()]

@@ -28,6 +28,10 @@ GLOBAL_MODELS = {
     "accounts.user_user_permissions",
     # Hash of a customer's address and a day: throttles confirmation e-mail across organisations.
     "recognition.customeremailthrottle",
+    # Lockout and rate-limit counters: some count before any organisation is known (failed
+    # logins, unknown tokens); tenant counters name their organisation in the key
+    # (tests/security/test_tenant_keys.py).
+    "core.counter",
 }
 
 
