@@ -88,7 +88,8 @@ test-smoke: venv
 	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
 	env -u DATABASE_APP_ROLE -u CELERY_TASK_ALWAYS_EAGER \
 		DATABASE_URL="sqlite:///$$tmp/demo.sqlite3" TEST_DATABASE_NAME="$$tmp/test_demo.sqlite3" \
-		$(VENV)/bin/pytest -p no:xdist tests/smoke tests/dependency/test_report.py
+		$(VENV)/bin/pytest -p no:xdist tests/smoke tests/dependency/test_report.py \
+		tests/dependency/test_digest.py
 
 # PostgreSQL for a worker or a real server: migrate as the owner, then (re)grant the app role.
 migrate-pg: services venv

@@ -395,9 +395,11 @@ def _escalation_figures(
         edge_since = dt.datetime.combine(weeks_until, dt.time.min, tzinfo=tz)
     else:
         edge_until = edge_since = until
+    # As the ORM would pass them: SQLite compares the stored UTC text, not an offset.
+    adapt = connection.ops.adapt_datetimefield_value
     params = {
-        "organization_id": organization.pk, "since": since, "until": until,
-        "edge_until": edge_until, "edge_since": edge_since, "weeks_from": weeks_from,
+        "organization_id": organization.pk, "since": adapt(since), "until": adapt(until),
+        "edge_until": adapt(edge_until), "edge_since": adapt(edge_since), "weeks_from": weeks_from,
         "weeks_until": weeks_until, "time_zone": organization.time_zone,
         "urgent": Escalation.Urgency.URGENT, "routine": Escalation.Urgency.ROUTINE,
         "solved_alone": Escalation.Outcome.SOLVED_ALONE,

@@ -188,3 +188,17 @@ def test_the_totals_equal_plain_counts(setup, data):
     )
     assert sum(p.escalations for p in report.trend) == everything.count()
     assert sum(row.figures.escalations for row in report.reps) == everything.count()
+
+
+def test_the_period_runs_from_local_midnight_to_local_midnight(setup):
+    """23:30 on the last Sunday in Chicago is already Monday in UTC: it counts; 00:30 on the
+    Monday after does not, nor does 23:30 on the Sunday before."""
+    s = setup
+    _log(s, s["jordan"], at(2026, 11, 15, 23, 30), s["pricing"], urgency="urgent")
+    _log(s, s["riley"], at(2026, 11, 22, 23, 30), s["pricing"], urgency="urgent")
+    _log(s, s["jordan"], at(2026, 11, 23, 0, 30), s["pricing"], urgency="urgent")
+    report = dependency_report(
+        viewer=s["manager"], start=dt.date(2026, 11, 16), end=dt.date(2026, 11, 22)
+    )
+    assert {row.member.pk: row.figures.escalations for row in report.reps} == {s["riley"].pk: 1}
+    assert [p.escalations for p in report.trend if p.week_start == dt.date(2026, 11, 16)] == [1]
