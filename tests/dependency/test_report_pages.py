@@ -24,7 +24,7 @@ from apps.dependency.report_views import sorted_reps
 from apps.dependency.reports import Figures, RepRow
 from apps.dependency.services import escalation_log, escalation_record_outcome
 from apps.tenancy.models import Membership
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +291,19 @@ def test_reps_without_a_rate_come_last_in_either_direction_and_ties_go_by_name()
     lowest = [row.member.display_name for row in sorted_reps(reps, "solved_alone")]
     assert highest == ["Al", "Di", "Bo", "Cy"]  # 50 %, 50 % (by name), 25 %, no rate
     assert lowest == ["Bo", "Al", "Di", "Cy"]
+
+
+def test_the_team_filter_lists_the_teams_and_keeps_the_choice(org, client_for):
+    sales, service = TeamFactory(name="Sales"), TeamFactory(name="Service & <Repairs>")
+    admin = MembershipFactory(role="admin")
+    client = client_for(admin)
+    body = client.get(url("dependency_report", org), {"team": sales.pk}).content.decode()
+    assert '<select name="team" id="id_team">' in body
+    assert '<option value="">All teams</option>' in body
+    assert f'<option value="{sales.pk}" selected>Sales</option>' in body
+    assert f'<option value="{service.pk}">Service &amp; &lt;Repairs&gt;</option>' in body
+    refused = client.get(url("dependency_report", org), {"team": "999999999"}).content.decode()
+    assert (
+        '<select name="team" aria-describedby="id_team_error" aria-invalid="true" id="id_team">'
+        in refused
+    )
