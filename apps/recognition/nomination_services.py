@@ -4,6 +4,7 @@ import base64
 import hashlib
 import secrets
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,7 +19,12 @@ from apps.audit.services import audit_record
 from apps.core import ratelimit
 from apps.core.errors import ApplicationError
 from apps.notifications.models import Notification
-from apps.notifications.services import EmailContent, email_enqueue, notify
+from apps.notifications.services import (
+    EmailContent,
+    email_enqueue,
+    notification_create_many,
+    notify,
+)
 from apps.recognition.nomination_models import (
     DESCRIPTION_MAX_LENGTH,
     STORY_MAX_LENGTH,
@@ -73,6 +79,27 @@ def eligible_helpers():
         .select_related("user", "team")
         .order_by("user__full_name", "id")
     )
+
+
+class PublicHelper(NamedTuple):
+    """What the public form shows of a helper: the name they go by and their team, never their
+    e-mail (the usual fallback of `display_name`)."""
+
+    pk: int
+    name: str
+    team_id: int | None
+    team_name: str | None
+
+
+def public_helpers() -> list[PublicHelper]:
+    """The eligible helpers who have a name, as plain rows: a large organisation lists hundreds,
+    and model instances of each with user and team cost more than the page's query."""
+    rows = eligible_helpers().values_list("pk", "user__full_name", "team_id", "team__name")
+    return [
+        PublicHelper(pk=pk, name=name.strip(), team_id=team_id, team_name=team_name)
+        for pk, name, team_id, team_name in rows
+        if name.strip()
+    ]
 
 
 @transaction.atomic
@@ -208,16 +235,13 @@ def nomination_submit(
     )
     if nomination.customer_email:
         _confirm_to_customer(nomination)
-    for moderator in moderators():
-        notify(
-            recipient=moderator,
-            category="nominations",
-            title=_("A customer nomination is waiting for moderation"),
-            url=reverse(
-                "nomination_moderation",
-                kwargs={"org_slug": Organization.objects.get(pk=link.organization_id).slug},
-            ),
-        )
+    organization = link.organization  # in hand from the public page's query
+    notification_create_many(
+        recipient_ids=list(moderators(organization).values_list("pk", flat=True)),
+        category="nominations",
+        title=_("A customer nomination is waiting for moderation"),
+        url=reverse("nomination_moderation", kwargs={"org_slug": organization.slug}),
+    )
     return nomination
 
 
@@ -228,7 +252,7 @@ def _confirm_to_customer(nomination: Nomination) -> None:
             CustomerEmailThrottle.objects.create(email_hash=email_hash, day=timezone.localdate())
     except IntegrityError:
         return  # already confirmed to this address today
-    organization = Organization.objects.get(pk=nomination.organization_id)
+    organization = nomination.link.organization
     email_enqueue(
         category="nomination_confirmation",
         to_address=nomination.customer_email,
@@ -243,19 +267,12 @@ def _confirm_to_customer(nomination: Nomination) -> None:
 # --- Moderation --------------------------------------------------------------------------------
 
 
-def moderators():
+def moderators(organization: Organization):
     """Admins, plus managers unless the organisation turned that off."""
-    organization = Organization.objects.get(pk=_current_org_id())
     roles = [Membership.Role.ADMIN]
     if organization.managers_can_moderate:
         roles.append(Membership.Role.MANAGER)
     return Membership.objects.filter(is_active=True, role__in=roles).select_related("user")
-
-
-def _current_org_id() -> int:
-    from apps.tenancy.context import require_organization_id
-
-    return require_organization_id()
 
 
 def can_moderate(member: Membership) -> bool:

@@ -11,13 +11,16 @@ import re
 from datetime import timedelta
 
 import pytest
+from django import forms
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.notifications.models import Notification, OutboundEmail
 from apps.recognition import nomination_services
+from apps.recognition.nomination_forms import NominationPublicForm
 from apps.recognition.nomination_models import (
     STORY_MAX_LENGTH,
     CustomerEmailThrottle,
@@ -569,6 +572,47 @@ def test_the_form_issues_a_constant_number_of_queries(org, link, helper, custome
     # Route, organisation, tenant setting (set and reset), link (with its team), the helpers
     # (with user and team): the number of people does not matter.
     assert count() == few
+
+
+def test_a_submission_issues_a_constant_number_of_queries(
+    org, link, helper, django_assert_num_queries
+):
+    """However many moderators there are: their notices are one INSERT."""
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = Client(REMOTE_ADDR=f"203.0.113.{count.calls}").post(
+                form_url(link), answers(helper)
+            )
+            assert response.status_code == 302
+        count.calls += 1
+        return len(queries)
+
+    count.calls = 10
+    MembershipFactory(role="admin")
+    few = count()
+    MembershipFactory.create_batch(30, role="manager")
+    assert count() == few
+    assert Notification.objects.filter(category="nominations").count() == 1 + 31
+
+
+def test_the_helper_list_reads_as_djangos_own_select_would(org, rep, helper, support_team):
+    """The form writes its long list of options itself (FastSelect): the same markup."""
+    MembershipFactory(role="support", team=support_team, user__full_name='Zoë "Zed" <O\'Hara>')
+    MembershipFactory(role="support", team=None, user__full_name="Nora Noteam")
+    link = nomination_link_create(creator=rep, label="For Casey", preselected_member=helper)
+    field = NominationPublicForm(link=link, organization_name=org.name)["nominee"]
+    ours = str(field)
+    django_select = forms.Select(attrs={"required": True}, choices=field.field.choices)
+    theirs = field.as_widget(widget=django_select)
+
+    def parts(html: str) -> tuple[set, str]:
+        """The select's attributes (in any order) and everything inside it."""
+        tag, _sep, inside = re.sub(r">\s+<", "><", html.strip()).partition(">")
+        return set(tag.removeprefix("<select ").split()), inside
+
+    assert parts(ours) == parts(theirs)
+    assert f'<option value="{helper.pk}" selected>Casey Helper</option>' in ours
 
 
 # --- In a real browser, on a phone ------------------------------------------------------------

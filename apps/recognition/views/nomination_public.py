@@ -24,21 +24,30 @@ from apps.recognition.nomination_services import (
     submission_allowed,
 )
 from apps.tenancy.context import tenant_context
-from apps.tenancy.models import Organization
+from apps.tenancy.models import GlobalRoute
 
 # Search engines must not index a page that only works through a private link.
 NO_INDEX = "noindex, nofollow"
 
 
-def _organization_for(token: str) -> tuple[Organization, int]:
-    """The organisation and link id a token opens, or 404 (nothing about why)."""
+def _route_for(token: str) -> GlobalRoute:
+    """The organisation and link a token opens, or 404 (nothing about why)."""
     route = nomination_link_route(token)
     if route is None:
         raise Http404
-    organization = Organization.objects.filter(pk=route.organization_id).first()
-    if organization is None:
+    return route
+
+
+def _link(route: GlobalRoute, *related: str) -> NominationLink:
+    """Inside the route's organisation: the link, with its organisation (a global table) in the
+    same query."""
+    link = NominationLink.objects.select_related("organization", *related).filter(
+        pk=route.object_id
+    )
+    link = link.first()
+    if link is None:
         raise Http404
-    return organization, route.object_id
+    return link
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -50,11 +59,10 @@ def _private(response: HttpResponse) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def form(request: HttpRequest, token: str) -> HttpResponse:
-    organization, link_id = _organization_for(token)
-    with tenant_context(organization):
-        link = NominationLink.objects.select_related("preselected_team").filter(pk=link_id).first()
-        if link is None:
-            raise Http404
+    route = _route_for(token)
+    with tenant_context(route.organization_id):
+        link = _link(route, "preselected_team")
+        organization = link.organization
         context = {"target_organization": organization, "token": token}
         try:
             check_link_usable(link)
@@ -109,11 +117,10 @@ def _busy(request: HttpRequest, context: dict, *, story: str) -> HttpResponse:
 @require_safe
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
     """Shown after a submission, even through a single-use link that is now used up."""
-    organization, link_id = _organization_for(token)
-    with tenant_context(organization):
-        link = NominationLink.objects.filter(pk=link_id).first()
-        if link is None:
-            raise Http404
+    route = _route_for(token)
+    with tenant_context(route.organization_id):
+        link = _link(route)
+        organization = link.organization
         try:
             check_link_usable(link)
         except LinkGone:
