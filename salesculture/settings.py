@@ -97,6 +97,13 @@ except ValueError as error:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+    # Session settings for short web queries: no JIT compilation (it adds 15-40 ms to every
+    # query the planner thinks expensive, more than such a query takes) and the page cost of an
+    # SSD, so the planner prefers the tenant indexes to reading whole tables
+    # (docs/benchmarks.md). An operator can replace them.
+    DATABASES["default"]["OPTIONS"]["options"] = env_str(
+        "DATABASE_SESSION_OPTIONS", default="-c jit=off -c random_page_cost=1.1"
+    )
     # The application role (app_rw) cannot bypass row-level security. Migrations run as the
     # owner (the role in DATABASE_URL); with DATABASE_APP_ROLE set, every connection then does
     # SET ROLE to the restricted role (see README, "Database roles").
