@@ -122,7 +122,6 @@ def escalation_log(
         raise ApplicationError(_("Choose a channel."), field="channel")
     if urgency not in Escalation.Urgency.values:
         raise ApplicationError(_("Choose urgent or routine."), field="urgency")
-    organization = Organization.objects.get(pk=rep.organization_id)
     escalation = Escalation(
         rep=rep,
         manager=manager,
@@ -132,7 +131,9 @@ def escalation_log(
         urgency=urgency,
         note=note.replace("\x00", "").strip()[:NOTE_MAX_LENGTH],
         callback_due_at=(
-            callback_due_at(organization, occurred_at)
+            # The delay and working hours as they are now (read afresh: a changed setting
+            # applies from the next escalation on); urgent ones need neither.
+            callback_due_at(Organization.objects.get(pk=rep.organization_id), occurred_at)
             if urgency == Escalation.Urgency.ROUTINE
             else None
         ),

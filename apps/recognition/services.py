@@ -54,7 +54,9 @@ def _site(path: str) -> str:
 
 
 def _organization(member: Membership) -> Organization:
-    return Organization.objects.get(pk=member.organization_id)
+    """The member's organisation: no query for the API's token holder, whose membership comes
+    with it."""
+    return member.organization
 
 
 # --- Values ------------------------------------------------------------------------------------
@@ -144,18 +146,22 @@ def kudos_send(
     if visibility not in Kudos.Visibility.values:
         raise ApplicationError(_("Choose who can see it."), field="visibility")
 
-    try:
-        with transaction.atomic():
-            kudos = Kudos.objects.create(
-                sender=sender,
-                message=_clean_message(message),
-                customer_name=customer_name.replace("\x00", "").strip()[:120],
-                visibility=visibility,
-                client_key=client_key[:64],
-            )
-    except IntegrityError:
-        # A concurrent duplicate with the same key won the race: return its kudos.
-        return Kudos.objects.get(sender=sender, client_key=client_key[:64])
+    kudos = Kudos(
+        sender=sender,
+        message=_clean_message(message),
+        customer_name=customer_name.replace("\x00", "").strip()[:120],
+        visibility=visibility,
+        client_key=client_key[:64],
+    )
+    if client_key:
+        try:
+            with transaction.atomic():  # a savepoint, only where the unique key can refuse
+                kudos.save()
+        except IntegrityError:
+            # A concurrent duplicate with the same key won the race: return its kudos.
+            return Kudos.objects.get(sender=sender, client_key=client_key[:64])
+    else:
+        kudos.save()
     KudosRecipient.objects.bulk_create(
         KudosRecipient(kudos=kudos, recipient=member, created_at=kudos.created_at)
         for member in recipients

@@ -865,3 +865,21 @@ def test_an_imported_escalation_made_routine_schedules_no_callback(org, sam, ril
     assert response.status_code == 200, response.content
     imported.refresh_from_db()
     assert (imported.urgency, imported.callback_due_at) == ("routine", None)  # history only
+
+
+def test_logging_an_escalation_costs_a_fixed_number_of_queries(
+    riley, pricing, api_client_for, django_assert_num_queries
+):
+    client = api_client_for(riley)
+    client.get(TOPICS)  # the token's first request: its route is looked up and its use recorded
+    body = {"channel": "call", "urgency": "routine", "topic": pricing.pk, "note": "Price?"}
+    with django_assert_num_queries(11):
+        # 1 savepoint, 2 set_config(app.org_id), 3 the token (+member, user, team,
+        # organisation, and the member's manager with their user: the default manager),
+        # 4 the topic, 5 savepoint of the service, 6 the organisation's delay and working hours
+        # as they are now (routine only), 7 the same topic in the rep's last 30 days, 8 INSERT,
+        # 9 release; 10 set_config back and 11 release (a test's context is nested).
+        # The rate limit's counter is on its own connection, not counted here.
+        response = client.post(ESCALATIONS, body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["manager"]["id"] == riley.reports_to_id
