@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
-from apps.notifications.services import EmailContent, email_enqueue, notify
+from apps.notifications.services import EmailContent, email_enqueue, notify, notify_many
 from apps.recognition.models import (
     DEFAULT_VALUES,
     LETTER_MAX_LENGTH,
@@ -175,24 +175,23 @@ def _notify_kudos(*, kudos: Kudos, recipients: list[Membership], values: list[Va
     organization = _organization(kudos.sender)
     path = reverse("kudos_detail", kwargs={"org_slug": organization.slug, "kudos_id": kudos.pk})
     title = _("%(name)s sent you kudos") % {"name": kudos.sender.display_name}
-    for member in recipients:
-        notify(
-            recipient=member,
-            category="kudos",
-            title=title,
-            body=kudos.message[:300],
-            url=path,
-            email=EmailContent(
-                subject=title,
-                template="recognition/email/kudos_received",
-                context={
-                    "kudos": kudos,
-                    "values": values,
-                    "organization": organization,
-                    "kudos_url": _site(path),
-                },
-            ),
-        )
+    notify_many(
+        recipients=recipients,
+        category="kudos",
+        title=title,
+        body=kudos.message[:300],
+        url=path,
+        email=EmailContent(
+            subject=title,
+            template="recognition/email/kudos_received",
+            context={
+                "kudos": kudos,
+                "values": values,
+                "organization": organization,
+                "kudos_url": _site(path),
+            },
+        ),
+    )
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from apps.core.api.problems import PROBLEM_CONTENT_TYPE
 from apps.core.models import IdempotencyRecord
-from apps.notifications.models import Notification
+from apps.notifications.models import Notification, OutboundEmail
 from apps.recognition import selectors, services
 from apps.recognition.apis import (
     KUDOS_NOT_YOURS,
@@ -745,3 +745,19 @@ def test_sending_kudos_costs_a_fixed_number_of_queries(
     assert response.json()["recipients"] == [{"id": casey.pk, "name": "Casey Helper"}]
     assert response.json()["values"] == [{"id": value.pk, "name": value.name}]
     assert response.json()["reactions"] == []
+
+
+def test_sending_kudos_to_more_people_costs_no_more_queries(
+    riley, casey, dana, sam, api_client_for
+):
+    client = api_client_for(riley)
+    client.get(VALUES)  # the token's first request: its route is looked up and its use recorded
+
+    def count(recipients) -> int:
+        body = {"recipients": [member.pk for member in recipients], "message": "Thanks!"}
+        with CaptureQueriesContext(connection) as context:
+            assert client.post(KUDOS, body, format="json").status_code == 201
+        return len(context.captured_queries)
+
+    assert count([casey]) == count([casey, dana, sam])  # notices, opt-outs, e-mails: one each
+    assert OutboundEmail.objects.filter(recipient=sam, category="kudos").count() == 1
