@@ -106,7 +106,14 @@ def escalation_log(
 ) -> Escalation:
     """Record an escalation in seconds. A routine one gets its let-it-ring callback time."""
     check_can_log_for(actor=actor, rep=rep)
-    manager = manager or rep.reports_to
+    if manager is None and rep.reports_to_id is not None:
+        reports_to = Membership._meta.get_field("reports_to")
+        # With the user the answer names, in one query (the API's token holder comes without).
+        manager = (
+            rep.reports_to
+            if reports_to.is_cached(rep)
+            else Membership.objects.select_related("user").get(pk=rep.reports_to_id)
+        )
     if manager is None:
         raise ApplicationError(_(NO_MANAGER), field="manager")
     if manager.pk == rep.pk:

@@ -16,6 +16,7 @@ from apps.accounts.tokens import (
 )
 from apps.core.requests import client_ip
 from apps.tenancy.context import tenant_context
+from apps.tenancy.models import Organization
 from apps.tenancy.selectors import membership_for_user, organization_by_slug
 
 
@@ -97,8 +98,12 @@ class TenantMiddleware:
                     api_token_forget(route)  # revoked: the next call counts as an unknown token
                 else:
                     request.api_token, request.membership = resolved
-                    request.organization = request.membership.organization
-                    timezone.activate(request.organization.time_zone)
+                    # Read once the token is known to be live; kept on the membership too, so
+                    # services that need it (kudos' links, say) do not fetch it again.
+                    organization = Organization.objects.get(pk=route.organization_id)
+                    request.membership.organization = organization
+                    request.organization = organization
+                    timezone.activate(organization.time_zone)
                     api_token_touch(request.api_token)
                 response = self.get_response(request)
                 if response.status_code >= 500:

@@ -36,11 +36,11 @@ def _used_client(member) -> tuple[APIClient, object]:
 
 def test_the_second_call_does_not_look_the_route_up_again(ann, django_assert_num_queries):
     client, _issued = _used_client(ann)
-    with django_assert_num_queries(5):
-        # 1. SAVEPOINT, 2. set_config(app.org_id), 3. the token with its membership, user,
-        # team and organisation (all that /me/ shows), 4. set_config back, 5. RELEASE
+    with django_assert_num_queries(6):
+        # 1. SAVEPOINT, 2. set_config(app.org_id), 3. the token with its membership, user and
+        # team, 4. the organisation (all that /me/ shows), 5. set_config back, 6. RELEASE
         # SAVEPOINT: a test's context is nested; a real request's is a transaction of its own,
-        # which BEGIN and COMMIT replace 1 and 5 and which skips 4. No route lookup.
+        # which BEGIN and COMMIT replace 1 and 6 and which skips 5. No route lookup.
         response = client.get(ME)
     assert response.status_code == 200
 

@@ -798,21 +798,21 @@ def _queries(client, path) -> int:
 
 
 # Every request after a token's first: 1 savepoint, 2 set_config(app.org_id), 3 the token
-# (+membership, user, team, organisation); and at the end set_config restore and release
+# (+membership, user, team), 4 the organisation; and at the end set_config restore and release
 # savepoint (a test's context is nested). The token's route is kept per process after the first
 # request; the rate limit's counter goes through the counters' own connection
 # (apps/core/routers.py): neither is counted here.
 @pytest.mark.parametrize(
     ("role", "path", "expected"),
     [
-        # 4 page of escalations (+rep, manager, topic, redirected to, team)
-        ("admin", f"{ESCALATIONS}?page_size=200", 6),
-        # 4 the reporting lines (the manager's tree), 5 the page of escalations
-        ("manager", f"{ESCALATIONS}?page_size=200", 7),
-        # 4 the reporting lines (the report's scope), 5 the page of detours (+rep, team)
-        ("manager", f"{DETOURS}?page_size=200", 7),
-        # 4 the topics (+team, person)
-        ("rep", TOPICS, 6),
+        # 5 page of escalations (+rep, manager, topic, redirected to, team)
+        ("admin", f"{ESCALATIONS}?page_size=200", 7),
+        # 5 the reporting lines (the manager's tree), 6 the page of escalations
+        ("manager", f"{ESCALATIONS}?page_size=200", 8),
+        # 5 the reporting lines (the report's scope), 6 the page of detours (+rep, team)
+        ("manager", f"{DETOURS}?page_size=200", 8),
+        # 5 the topics (+team, person)
+        ("rep", TOPICS, 7),
     ],
 )
 def test_the_lists_cost_the_same_queries_with_hundreds_of_rows(org, admin, sam, riley, service,
@@ -873,12 +873,12 @@ def test_logging_an_escalation_costs_a_fixed_number_of_queries(
     client = api_client_for(riley)
     client.get(TOPICS)  # the token's first request: its route is looked up and its use recorded
     body = {"channel": "call", "urgency": "routine", "topic": pricing.pk, "note": "Price?"}
-    with django_assert_num_queries(11):
-        # 1 savepoint, 2 set_config(app.org_id), 3 the token (+member, user, team,
-        # organisation, and the member's manager with their user: the default manager),
-        # 4 the topic, 5 savepoint of the service, 6 the organisation's delay and working hours
-        # as they are now (routine only), 7 the same topic in the rep's last 30 days, 8 INSERT,
-        # 9 release; 10 set_config back and 11 release (a test's context is nested).
+    with django_assert_num_queries(13):
+        # 1 savepoint, 2 set_config(app.org_id), 3 the token (+member, user, team), 4 the
+        # organisation, 5 the topic, 6 savepoint of the service, 7 the rep's manager (+user):
+        # the default, 8 the organisation's delay and working hours as they are now (routine
+        # only), 9 the same topic in the rep's last 30 days, 10 INSERT, 11 release;
+        # 12 set_config back and 13 release (a test's context is nested).
         # The rate limit's counter is on its own connection, not counted here.
         response = client.post(ESCALATIONS, body, format="json")
     assert response.status_code == 201, response.content

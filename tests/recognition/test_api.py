@@ -663,24 +663,24 @@ def _queries(client, path) -> int:
 
 
 # Every request after a token's first: 1 savepoint, 2 set_config(app.org_id), 3 the token
-# (+membership, user, team, organisation); and at the end set_config restore and release
+# (+membership, user, team), 4 the organisation; and at the end set_config restore and release
 # savepoint (a test's context is nested). The token's route is kept per process after the first
 # request; the rate limit's counter goes through the counters' own connection
 # (apps/core/routers.py): neither is counted here.
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        # 4 page of kudos (+sender), 5 recipients, 6 values, 7 reactions
-        (f"{KUDOS}?page_size=200", 9),
-        # 4 page of letters (+sender, addressee, acknowledger, e-mail, kudos), 5 people
-        # thanked, 6 copies
-        (f"{LETTERS}?page_size=200", 8),
-        # 4 values
-        (VALUES, 6),
-        # 4 the member, 5 kudos per month and sender (months and top recognisers in one
-        # pass), 6 letters per month, 7 nominations per month, 8 the top recognisers'
+        # 5 page of kudos (+sender), 6 recipients, 7 values, 8 reactions
+        (f"{KUDOS}?page_size=200", 10),
+        # 5 page of letters (+sender, addressee, acknowledger, e-mail, kudos), 6 people
+        # thanked, 7 copies
+        (f"{LETTERS}?page_size=200", 9),
+        # 5 values
+        (VALUES, 7),
+        # 5 the member, 6 kudos per month and sender (months and top recognisers in one
+        # pass), 7 letters per month, 8 nominations per month, 9 the top recognisers'
         # memberships
-        ("recognition", 10),
+        ("recognition", 11),
     ],
 )
 def test_the_lists_cost_the_same_queries_with_hundreds_of_rows(org, casey, riley, api_client_for,
@@ -732,14 +732,14 @@ def test_sending_kudos_costs_a_fixed_number_of_queries(
     client = api_client_for(riley)
     client.get(VALUES)  # the token's first request: its route is looked up and its use recorded
     body = {"recipients": [casey.pk], "message": "Saved the Acme order", "values": [value.pk]}
-    with django_assert_num_queries(15):
-        # 1 savepoint, 2 set_config(app.org_id), 3 the token (+member, user, team,
-        # organisation), 4 the recipients (+user), 5 the values, 6 savepoint of the service,
-        # 7 INSERT the kudos, 8 its recipients, 9 its values; for the recipient 10 the notice,
-        # 11 their e-mail preference, 12 the e-mail in the outbox; 13 release; 14 set_config
-        # back and 15 release (a test's context is nested). The organisation comes with the
-        # token and the answer from the rows in hand. The rate limit's counter is on its own
-        # connection, not counted here.
+    with django_assert_num_queries(16):
+        # 1 savepoint, 2 set_config(app.org_id), 3 the token (+member, user, team), 4 the
+        # organisation, 5 the recipients (+user), 6 the values, 7 savepoint of the service,
+        # 8 INSERT the kudos, 9 its recipients, 10 its values; 11 the notices, 12 the
+        # recipients' e-mail opt-outs, 13 the e-mails in the outbox; 14 release; 15 set_config
+        # back and 16 release (a test's context is nested). The organisation read with the
+        # token serves the notices' links, and the answer comes from the rows in hand. The
+        # rate limit's counter is on its own connection, not counted here.
         response = client.post(KUDOS, body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["recipients"] == [{"id": casey.pk, "name": "Casey Helper"}]
