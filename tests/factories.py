@@ -135,9 +135,9 @@ def _recognition_rows(member) -> dict:
     return {
         "recognition.value": value,
         "recognition.kudos": kudos,
-        "recognition.kudosrecipient": KudosRecipient.objects.create(
-            kudos=kudos, recipient=helper, created_at=kudos.created_at
-        ),
+        "recognition.kudosrecipient": KudosRecipient.objects.bulk_create(
+            [KudosRecipient.for_kudos(kudos, helper)]
+        )[0],
         "recognition.kudosvalue": KudosValue.objects.create(kudos=kudos, value=value),
         "recognition.reaction": Reaction.objects.create(kudos=kudos, member=helper, emoji="👏"),
         "recognition.letter": letter,

@@ -63,7 +63,7 @@ def seed(organization, people: dict, rng: random.Random) -> None:
         kudos.created_at = created
     Kudos.objects.bulk_update(kudos_rows, ["created_at"])
     KudosRecipient.objects.bulk_create(
-        KudosRecipient(kudos=kudos, recipient=recipient, created_at=kudos.created_at)
+        KudosRecipient.for_kudos(kudos, recipient)
         for kudos, (_k, _c, recipients, _v) in zip(kudos_rows, rows, strict=True)
         for recipient in recipients
     )

@@ -91,7 +91,10 @@ class Kudos(TenantOwned):
 
 
 class KudosRecipient(TenantOwned):
-    """Who a kudos thanks. Carries the kudos' date so recognition pages read one index."""
+    """Who a kudos thanks. Carries copies of the kudos' date, sender, visibility and hidden
+    state, so that a person's recognition is counted from their own rows in one index, without
+    joining the organisation's kudos (docs/benchmarks.md). Build rows with `for_kudos`; the
+    kudos services keep the copies equal to the kudos."""
 
     kudos = models.ForeignKey(
         Kudos, on_delete=models.CASCADE, related_name="recipient_links", db_index=False
@@ -101,6 +104,11 @@ class KudosRecipient(TenantOwned):
         db_index=False,
     )  # fmt: skip
     created_at = models.DateTimeField()
+    sender = models.ForeignKey(
+        "tenancy.Membership", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    visibility = models.CharField(max_length=16, choices=Kudos.Visibility.choices)
+    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(TenantOwned.Meta):
         constraints = [
@@ -109,13 +117,28 @@ class KudosRecipient(TenantOwned):
             ),
         ]
         indexes = [
+            # What a person's page counts, from the index alone.
             models.Index(
-                fields=["organization", "recipient", "-created_at"], name="kudosrecipient_idx"
+                fields=["organization", "recipient", "-created_at"],
+                include=["kudos", "sender", "visibility", "hidden_at"],
+                name="kudosrecipient_idx",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kudos_id} → {self.recipient_id}"
+
+    @classmethod
+    def for_kudos(cls, kudos: Kudos, recipient) -> "KudosRecipient":
+        """An unsaved row thanking `recipient` for `kudos`, with the kudos' columns copied."""
+        return cls(
+            kudos=kudos,
+            recipient=recipient,
+            created_at=kudos.created_at,
+            sender_id=kudos.sender_id,
+            visibility=kudos.visibility,
+            hidden_at=kudos.hidden_at,
+        )
 
 
 class KudosValue(TenantOwned):

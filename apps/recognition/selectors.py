@@ -38,27 +38,35 @@ def value_list(*, include_inactive: bool = False) -> QuerySet[Value]:
     return values if include_inactive else values.filter(is_active=True)
 
 
-def _visible(viewer: Membership, *, through: str = "") -> Q:
-    """The condition "`viewer` may see this kudos", on Kudos rows or, with `through="kudos__"`,
-    on rows that point to a kudos (a recipient row: one join instead of an IN over every
-    visible kudos). Organisation-wide kudos, and private ones to their sender, recipients and
-    the recipients' direct managers. Hidden kudos stay visible to admins only."""
+def _visible(viewer: Membership, *, kudos: str = "pk") -> Q:
+    """The condition "`viewer` may see this kudos", on Kudos rows or, with `kudos="kudos"`, on
+    recipient rows, which carry copies of the kudos' visibility, sender and hidden state under
+    the same names (no join to the kudos). Organisation-wide kudos, and private ones to their
+    sender, recipients and the recipients' direct managers. Hidden kudos stay visible to admins
+    only."""
     # The viewer's direct reports as a subquery, not a join to every recipient's membership:
     # PostgreSQL then reads the few matching recipients by index instead of hashing all of
     # them (seconds on a large organisation's wall, docs/benchmarks.md).
     # Two EXISTS rather than one with an OR inside: each reads the recipients index (the
     # viewer's rows, their reports' rows); the OR made PostgreSQL scan every recipient row.
     direct_reports = Membership.objects.filter(reports_to=viewer).values("pk")
-    recipients = KudosRecipient.objects.filter(kudos=OuterRef(through.removesuffix("__") or "pk"))
+    recipients = KudosRecipient.objects.filter(kudos=OuterRef(kudos))
     visible = (
-        Q(**{f"{through}visibility": Kudos.Visibility.ORGANIZATION})
-        | Q(**{f"{through}sender": viewer})
+        Q(visibility=Kudos.Visibility.ORGANIZATION)
+        | Q(sender=viewer)
         | Exists(recipients.filter(recipient=viewer))
         | Exists(recipients.filter(recipient__in=direct_reports))
     )
     if viewer.role != Membership.Role.ADMIN:
-        visible &= Q(**{f"{through}hidden_at__isnull": True})
+        visible &= Q(hidden_at__isnull=True)
     return visible
+
+
+def _sees_all_received(*, member: Membership, viewer: Membership) -> bool:
+    """Whether `viewer` may see every kudos and letter `member` received (hidden kudos aside):
+    `member` is among the people thanked, and their direct manager is the manager of one of
+    them. The general condition would reach the same answer row by row."""
+    return viewer.pk == member.pk or member.reports_to_id == viewer.pk
 
 
 def kudos_visible_to(viewer: Membership) -> QuerySet[Kudos]:
@@ -234,13 +242,15 @@ def recognition_received(*, member: Membership, viewer: Membership) -> dict[str,
     visible to every member): add the queryset, a `nominations` count to `MonthCount`, and the
     summary, the page, the exports and the API follow.
     """
+    kudos = KudosRecipient.objects.filter(recipient=member, hidden_at__isnull=True)
+    letters = LetterSubject.objects.filter(member=member)
+    if not _sees_all_received(member=member, viewer=viewer):
+        kudos = kudos.filter(_visible(viewer, kudos="kudos"))
+        letters = letters.filter(letter__in=letters_visible_to(viewer).values("pk"))
     return {
-        "kudos": KudosRecipient.objects.filter(
-            _visible(viewer, through="kudos__"), recipient=member, kudos__hidden_at__isnull=True
-        ),
-        "letters": LetterSubject.objects.filter(
-            member=member, letter__in=letters_visible_to(viewer).values("pk")
-        ),
+        # The recipient rows' own copies of the kudos' columns: `member`'s rows in one index.
+        "kudos": kudos,
+        "letters": letters,
         # Approved customer nominations are visible to every member.
         "nominations": Nomination.objects.filter(nominee=member, status=Nomination.Status.APPROVED),
     }
@@ -251,9 +261,10 @@ def recognition_summary(*, member: Membership, viewer: Membership, months: int =
     only what `viewer` may see.
 
     Four queries whatever the history: the kudos counted per month and sender in one pass over
-    the person's rows (months and top recognisers both come from it; they were two passes, and
-    the second joined every kudos of the organisation), the letters and the nominations per
-    month, and the top recognisers' memberships (none while nobody has sent them kudos).
+    the person's rows (months and top recognisers both come from it), read from the recipient
+    index alone (the rows carry the kudos' sender, visibility and hidden state: joined to the
+    kudos, PostgreSQL read every kudos of the organisation), the letters and the nominations
+    per month, and the top recognisers' memberships (none while nobody has sent them kudos).
     """
     tz = timezone.get_current_timezone()
     received = recognition_received(member=member, viewer=viewer)
@@ -267,9 +278,9 @@ def recognition_summary(*, member: Membership, viewer: Membership, months: int =
         .annotate(
             year=ExtractYear("created_at", tzinfo=tz), month=ExtractMonth("created_at", tzinfo=tz)
         )
-        .values("year", "month", "kudos__sender")
-        .annotate(n=Count("id"))
-        .values_list("year", "month", "kudos__sender", "n")
+        .values("year", "month", "sender")
+        .annotate(n=Count("*"))  # not COUNT(id): the id is not in the index
+        .values_list("year", "month", "sender", "n")
     )
     for year, month, sender_id, n in rows:
         kudos_per_month[date(year, month, 1)] += n
@@ -301,38 +312,52 @@ def recognition_kudos(
     since: datetime | None = None,
 ) -> QuerySet[Kudos]:
     """Kudos `member` received, as `viewer` may see them (hidden ones left out), newest first,
-    with their sender and values (two queries for a page)."""
-    to_member = KudosRecipient.objects.filter(kudos=OuterRef("pk"), recipient=member)
-    queryset = kudos_visible_to(viewer).filter(hidden_at__isnull=True).filter(Exists(to_member))
+    with their sender and values (two queries for a page).
+
+    Joined to `member`'s recipient rows and ordered by their copy of the date: PostgreSQL reads
+    the person's rows newest first from their index and stops after a page, instead of walking
+    the organisation's kudos until it has found a page of theirs (deeper pages, further).
+    """
+    to_member = {"recipient_links__recipient": member, "recipient_links__hidden_at__isnull": True}
+    if since is not None:
+        to_member["recipient_links__created_at__gte"] = since
+    queryset = Kudos.objects.filter(**to_member)  # one filter(): the same recipient row
+    if not _sees_all_received(member=member, viewer=viewer):
+        queryset = queryset.filter(_visible(viewer))
     if value_id is not None:
         queryset = queryset.filter(
             Exists(KudosValue.objects.filter(kudos=OuterRef("pk"), value_id=value_id))
         )
-    if since is not None:
-        queryset = queryset.filter(created_at__gte=since)
     return (
         queryset.select_related("sender__user", "sender__team")
         .prefetch_related(
             Prefetch("value_links", queryset=KudosValue.objects.select_related("value"))
         )
-        .order_by("-created_at", "-id")
+        .order_by("-recipient_links__created_at", "-id")  # the join above, not a second one
     )
 
 
 def recognition_letters(*, member: Membership, viewer: Membership) -> QuerySet[Letter]:
     """Letters about `member` that `viewer` may read, newest first, with the people around
-    them in the same query (the other people thanked and the copies are not loaded)."""
-    about_member = LetterSubject.objects.filter(letter=OuterRef("pk"), member=member)
+    them in the same query (the other people thanked and the copies are not loaded).
+
+    Like the kudos: joined to `member`'s subject rows and ordered by their date (the letter's),
+    so a page is read from the person's index; PostgreSQL otherwise joined every letter of the
+    organisation to its people before keeping the person's.
+    """
+    if _sees_all_received(member=member, viewer=viewer):
+        letters = Letter.objects.all()  # no per-letter check of five ways in
+    else:
+        letters = letters_visible_to(viewer)
     return (
-        letters_visible_to(viewer)
-        .filter(Exists(about_member))
+        letters.filter(subject_links__member=member)  # one row a letter: the pair is unique
         # Only what the pages show: not the kudos, and of the e-mail only its status (its
         # bodies are large). Each join less is also less planning, with every table's policy.
         .select_related(None)
         .select_related("sender__user", "addressed_to__user", "acknowledged_by__user", "email")
         .defer("email__body_text", "email__body_html", "email__headers")
         .prefetch_related(None)
-        .order_by("-created_at", "-id")
+        .order_by("-subject_links__created_at", "-id")  # the join above
     )
 
 

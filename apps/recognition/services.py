@@ -163,8 +163,7 @@ def kudos_send(
     else:
         kudos.save()
     KudosRecipient.objects.bulk_create(
-        KudosRecipient(kudos=kudos, recipient=member, created_at=kudos.created_at)
-        for member in recipients
+        KudosRecipient.for_kudos(kudos, member) for member in recipients
     )
     KudosValue.objects.bulk_create(KudosValue(kudos=kudos, value=value) for value in values)
     _notify_kudos(kudos=kudos, recipients=recipients, values=values)
@@ -208,6 +207,8 @@ def kudos_hide(
     kudos.hidden_by = actor
     kudos.hidden_reason = reason[:300]
     kudos.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    # The recipients' copy, which their recognition pages count from.
+    KudosRecipient.objects.filter(kudos=kudos).update(hidden_at=kudos.hidden_at)
     audit_record(
         actor=actor, action="kudos.hidden", target=kudos, changes={"reason": reason[:300]},
         request=request,

@@ -631,13 +631,15 @@ def _kudos(cursor, people: People, plan: Plan, now: dt.datetime, n_values: int) 
     cursor.execute(
         """
         WITH k AS (
-            SELECT id, sender_id, created_at, floor(power(random(), 1.6) * %(n_support)s)::int a,
+            SELECT id, sender_id, visibility, hidden_at, created_at,
+                   floor(power(random(), 1.6) * %(n_support)s)::int a,
                    random() r2, random() r_val, random() r_react
             FROM recognition_kudos WHERE organization_id = %(org)s
         ), first AS (
             INSERT INTO recognition_kudosrecipient (organization_id, kudos_id, recipient_id,
-                created_at)
-            SELECT %(org)s, k.id, s.id, k.created_at FROM k
+                created_at, sender_id, visibility, hidden_at)
+            SELECT %(org)s, k.id, s.id, k.created_at, k.sender_id, k.visibility, k.hidden_at
+            FROM k
             JOIN bench_idx s ON s.kind = 'support'
                  AND s.idx = CASE WHEN (SELECT id FROM bench_idx WHERE kind = 'support'
                                         AND idx = k.a) = k.sender_id
@@ -645,8 +647,9 @@ def _kudos(cursor, people: People, plan: Plan, now: dt.datetime, n_values: int) 
             RETURNING kudos_id, recipient_id
         ), second AS (
             INSERT INTO recognition_kudosrecipient (organization_id, kudos_id, recipient_id,
-                created_at)
-            SELECT %(org)s, k.id, s.id, k.created_at FROM k
+                created_at, sender_id, visibility, hidden_at)
+            SELECT %(org)s, k.id, s.id, k.created_at, k.sender_id, k.visibility, k.hidden_at
+            FROM k
             JOIN first f ON f.kudos_id = k.id
             JOIN bench_idx s ON s.kind = 'support'
                  AND s.idx = (k.a + 2 + floor(k.r2 * 40)::int) %% %(n_support)s

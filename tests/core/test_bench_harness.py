@@ -126,6 +126,13 @@ def kudos_thank_mostly_support_staff_and_never_the_sender(seeded):
         roles = Counter(link.recipient.role for link in links)
         assert roles["support"] == sum(roles.values())
         assert not any(link.kudos.sender_id == link.recipient_id for link in links)
+        # The copies a person's page counts from equal their kudos.
+        assert [
+            (link.created_at, link.sender_id, link.visibility, link.hidden_at) for link in links
+        ] == [
+            (k.created_at, k.sender_id, k.visibility, k.hidden_at)
+            for k in (link.kudos for link in links)
+        ]
         assert links.count() > Kudos.objects.count()  # some thank two people
         star = Counter(link.recipient_id for link in links).most_common(1)[0][1]
         assert star > 2 * links.count() / Membership.objects.filter(role="support").count()

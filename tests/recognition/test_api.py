@@ -642,9 +642,7 @@ def _grow(sender, recipient, value, count: int) -> None:
     """`count` kudos with a value and a reaction, and `count` letters, written in bulk."""
     now = timezone.now()
     kudos = Kudos.objects.bulk_create(Kudos(sender=sender, message=f"K{i}") for i in range(count))
-    KudosRecipient.objects.bulk_create(
-        KudosRecipient(kudos=k, recipient=recipient, created_at=now) for k in kudos
-    )
+    KudosRecipient.objects.bulk_create(KudosRecipient.for_kudos(k, recipient) for k in kudos)
     KudosValue.objects.bulk_create(KudosValue(kudos=k, value=value) for k in kudos)
     Reaction.objects.bulk_create(Reaction(kudos=k, member=recipient, emoji="👏") for k in kudos)
     letters = Letter.objects.bulk_create(

@@ -373,13 +373,11 @@ def test_the_person_filter_costs_the_same_queries_however_many_match(org, riley,
 
 def _bulk_kudos(sender, recipients, values, count):
     """`count` kudos with a recipient, a value and a reaction each, written in bulk."""
-    now = timezone.now()
     batch = Kudos.objects.bulk_create(
         Kudos(sender=sender, message=f"Thanks #{i}") for i in range(count)
     )
     KudosRecipient.objects.bulk_create(
-        KudosRecipient(kudos=k, recipient=recipients[i % len(recipients)], created_at=now)
-        for i, k in enumerate(batch)
+        KudosRecipient.for_kudos(k, recipients[i % len(recipients)]) for i, k in enumerate(batch)
     )
     KudosValue.objects.bulk_create(
         KudosValue(kudos=k, value=values[i % len(values)]) for i, k in enumerate(batch)
