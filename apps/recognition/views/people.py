@@ -121,6 +121,7 @@ def recognition_page(request: HttpRequest, org_slug: str, member_id: int) -> Htt
         LETTERS_PAGE_SIZE,
         count=summary["totals"]["letters"],
     ).get_page(request.GET.get("letters_page"))
+    letters.object_list = selectors.letters_with_people(letters.object_list)
     nominations = list(approved_nominations_for(member)[:10])
     return render(
         request,
@@ -184,7 +185,8 @@ def _export(request: HttpRequest, member_id: int) -> tuple[Membership, dict, lis
     if "since" in filters:
         letters = letters.filter(created_at__gte=filters["since"])
     summary = selectors.recognition_summary(member=member, viewer=viewer)
-    return member, {"form": form, "filters": filters, "summary": summary}, kudos, list(letters)
+    letters = selectors.letters_with_people(letters)
+    return member, {"form": form, "filters": filters, "summary": summary}, kudos, letters
 
 
 def _cell(value) -> str:
