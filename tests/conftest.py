@@ -130,6 +130,9 @@ def _app_aliases() -> list[str]:
 
 def _clear_counters():
     if COUNTERS in settings.DATABASES:
+        from apps.core.models import Counter
+
+        Counter.objects.using(COUNTERS).all().delete()
         cache.clear()
 
 

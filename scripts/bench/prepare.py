@@ -90,6 +90,7 @@ def personas() -> int:
 
     from apps.accounts.models import User
     from apps.accounts.tokens import api_token_create
+    from apps.core.models import Counter
     from apps.dependency.models import Topic
     from apps.recognition.models import Kudos, Value
     from apps.recognition.nomination_models import NominationLink
@@ -102,6 +103,9 @@ def personas() -> int:
     if info is None:
         sys.exit("The bench database is not seeded.")
     big = info["organizations"][BIG_SLUG]
+    # Every run starts with empty rate-limit counters: a nomination link's hourly limit (30)
+    # would otherwise carry the previous run's submissions into this one.
+    Counter.objects.all().delete()
     result = {
         "slug": BIG_SLUG,
         "organization_id": big["id"],

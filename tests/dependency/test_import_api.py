@@ -164,8 +164,9 @@ def test_the_list_costs_the_same_queries_with_many_imports(org, team, api_client
     few = queries()
     for _ in range(30):
         stored_import(GOOD, uploaded_by=team["sam"])
-    # Token route, organisation, savepoint, tenant setting, token with its membership, one page
-    # of imports with their uploaders, tenant setting reset, release: 8, with 1 import or 31.
-    # (The rate limit's counter goes through the counters' own connection: not counted here.)
-    assert few == 8
+    # Savepoint, tenant setting, token with its membership, organisation, one page of imports
+    # with their uploaders, the tenant setting put back (only inside an outer tenant context, as
+    # in some tests), release: 6 or 7, with 1 import or 31. The token's route is remembered per
+    # process; the rate limit's counter goes through the counters' own connection.
+    assert few <= 7
     assert queries() == few
