@@ -270,9 +270,9 @@ def test_the_page_costs_the_same_queries_with_hundreds_of_kudos_and_letters(
     # the most kudos, 12 their memberships; 13 approved nominations (latest ten),
     # 14 nominations collected, 15 unread count (nav), 16 organisations (nav), 17 the values
     # menu of the filter, 18 kudos page (+sender), 19 their values, 20 letters page, 21 their
-    # e-mails' status, 22 their people (sender, addressee, acknowledger: joined into the page
-    # they took longer to plan than this query to run), 23 set_config restore, 24 release
-    # savepoint. The pages' counts are the summary's totals: no COUNT of their own.
+    # e-mails' status, 22 their people (sender, addressee, acknowledger: joined into the
+    # letters' query, they took longer to plan than this query takes), 23 set_config restore,
+    # 24 release savepoint. The pages' counts are the summary's totals: no COUNT of their own.
     assert few == many == 24
     assert few_filtered == many_filtered == 26
 
