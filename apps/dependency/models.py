@@ -144,6 +144,12 @@ class Escalation(TenantOwned):
                 name="esc_rep_topic_idx",
             ),
             models.Index(fields=["organization", "manager", "occurred_at"], name="esc_manager_idx"),
+            # A topic's escalations: what its new support team changes in the weekly sums.
+            models.Index(
+                fields=["organization", "topic"],
+                include=["rep", "occurred_at", "outcome"],
+                name="esc_topic_idx",
+            ),
             models.Index(
                 fields=["organization", "callback_due_at"],
                 name="esc_callback_due_idx",

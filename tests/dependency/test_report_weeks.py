@@ -290,3 +290,23 @@ def test_an_operator_can_recount_the_weeks_from_the_escalations(setup):
     assert stored() == expected
     with pytest.raises(CommandError, match="No organisation"):
         call_command("rebuild_report_weeks", org="nobody-has-this", stdout=io.StringIO())
+
+
+def test_a_time_zone_changed_outside_the_organisation_still_recounts_its_weeks(setup):
+    """An operator's admin page has no current organisation: the recount runs inside the
+    organisation anyway, and the caller's own setting is put back afterwards."""
+    from apps.tenancy.context import current_organization_id, no_tenant
+    from apps.tenancy.models import Organization
+
+    s = setup
+    _log(s, s["riley"], at(2026, 11, 8, 23, 30), s["pricing"])
+    with no_tenant(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('app.org_id', '', true)")  # as an admin page's
+        Organization.objects.filter(pk=s["org"].pk).update(time_zone="UTC")
+        cursor.execute("SELECT current_setting('app.org_id', true)")
+        assert cursor.fetchone()[0] == ""
+    assert current_organization_id() == s["org"].pk
+    assert set(EscalationWeek.objects.values_list("week_start", flat=True)) == {
+        dt.date(2026, 11, 9)
+    }
+    assert_weeks_match(s["org"])

@@ -1,6 +1,8 @@
 # The PostgreSQL triggers that keep the report's weekly sums (0007), and the sums of the
 # escalations already there. Apart from 0007 so that the sums are written after the tables'
 # keys exist: PostgreSQL refuses to alter a table with rows whose checks are still pending.
+# The locks below assume READ COMMITTED (Django's default): each statement of a trigger
+# function sees what committed before it, including what it waited for.
 # ruff: noqa: S608 - fixed SQL templates, assembled from constants; nothing comes from input
 
 from django.db import migrations
@@ -38,11 +40,14 @@ _APPLY = (
     + ") SELECT organization_id, rep_id, week_start, "
     + ", ".join(f"SUM({f})" for f in _FIGURES)
     + " FROM cells GROUP BY organization_id, rep_id, week_start"
+    # The same order in every writer, so two batches cannot lock the same weeks crosswise.
+    " ORDER BY organization_id, week_start, rep_id"
     " ON CONFLICT (organization_id, week_start, rep_id) DO UPDATE SET "
     + ", ".join(f"{f} = w.{f} + EXCLUDED.{f}" for f in _FIGURES)
     + ") INSERT INTO dependency_topicweek AS w (organization_id, week_start, topic_key, "
     "escalations) SELECT organization_id, week_start, topic_key, SUM(escalations) FROM cells "
     "GROUP BY organization_id, week_start, topic_key "
+    "ORDER BY organization_id, week_start, topic_key "
     "ON CONFLICT (organization_id, week_start, topic_key) DO UPDATE SET "
     "escalations = w.escalations + EXCLUDED.escalations"
 )
@@ -63,7 +68,12 @@ _PRUNE = """
 """
 # A topic whose handler is being changed at this moment is waited for, so the figure it adds
 # to "could go to support" is the one the topic trigger below accounts for.
-_LOCK_TOPICS = "PERFORM 1 FROM dependency_topic WHERE id IN ({topics}) FOR SHARE;"
+_LOCK_TOPICS = "PERFORM 1 FROM dependency_topic WHERE id IN ({topics}) ORDER BY id FOR SHARE;"
+# Likewise an organisation whose time zone is being changed (the organisation trigger below
+# takes FOR UPDATE, which waits for these): a week is always the zone's the sums are in.
+_LOCK_ORGANIZATIONS = (
+    "PERFORM 1 FROM tenancy_organization WHERE id IN ({organizations}) ORDER BY id FOR KEY SHARE;"
+)
 # Only changes of a column the report reads move figures between weeks.
 _REPORT_COLUMNS = (
     "organization_id", "rep_id", "topic_id", "occurred_at", "urgency", "outcome",
@@ -78,7 +88,16 @@ _CHANGED = (
 )
 
 
-_UPDATED_TOPICS = "SELECT topic_id FROM old_rows UNION SELECT topic_id FROM new_rows"
+_CHANGED_TOPICS = (
+    "SELECT topic_id FROM " + _CHANGED.format(side="o") + " co "
+    "UNION SELECT topic_id FROM " + _CHANGED.format(side="n") + " cn"
+)
+
+
+def _lock(rows: str, topics: str) -> str:
+    return _LOCK_ORGANIZATIONS.format(
+        organizations=f"SELECT organization_id FROM {rows} r"
+    ) + _LOCK_TOPICS.format(topics=topics)
 
 
 def _apply(rows: str, sign: int) -> str:
@@ -94,14 +113,18 @@ _FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION dependency_escalation_weeks() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        {_LOCK_TOPICS.format(topics="SELECT topic_id FROM new_rows")}
+        {_lock("new_rows", "SELECT topic_id FROM new_rows")}
         {_apply("new_rows", 1)};
     ELSIF TG_OP = 'DELETE' THEN
-        {_LOCK_TOPICS.format(topics="SELECT topic_id FROM old_rows")}
+        {_lock("old_rows", "SELECT topic_id FROM old_rows")}
         {_apply("old_rows", -1)};
         {_PRUNE.format(rows="old_rows")}
     ELSE
-        {_LOCK_TOPICS.format(topics=_UPDATED_TOPICS)}
+        -- A change the report does not read (a reminder sent, a callback) takes no lock.
+        IF NOT EXISTS {_CHANGED.format(side="n")} THEN
+            RETURN NULL;
+        END IF;
+        {_lock("new_rows", _CHANGED_TOPICS)}
         {_apply_both(_CHANGED.format(side="o"), _CHANGED.format(side="n"))};
         {_PRUNE.format(rows=_CHANGED.format(side="o"))}
     END IF;
@@ -150,9 +173,17 @@ BEGIN
     RETURN NULL;
 END $fn$;
 
+-- A new time zone: recount the organisation's weeks, inside that organisation whoever changed
+-- it (an operator's admin page has no organisation: under row-level security the recount
+-- would see nothing), after every write of the organisation that is under way has finished.
 CREATE OR REPLACE FUNCTION dependency_organization_weeks() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+    previous text := current_setting('app.org_id', true);
 BEGIN
+    PERFORM 1 FROM tenancy_organization WHERE id = NEW.id FOR UPDATE;
+    PERFORM set_config('app.org_id', NEW.id::text, true);
     PERFORM dependency_rebuild_weeks(NEW.id);
+    PERFORM set_config('app.org_id', COALESCE(previous, ''), true);
     RETURN NULL;
 END $fn$;
 
