@@ -1,9 +1,11 @@
 """Read queries of the tenancy app."""
 
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.notifications.selectors import unread_count_subquery
 from apps.tenancy.models import Membership, Organization, Team, UserOrganization
 
 
@@ -12,12 +14,35 @@ def organization_by_slug(slug: str) -> Organization | None:
 
 
 def membership_for_user(user) -> Membership | None:
-    """The user's active membership in the current organisation (one query, with the team)."""
-    return (
-        Membership.objects.select_related("user", "team", "reports_to__user")
+    """The user's active membership in the current organisation, read on every page: one query.
+
+    It carries the team and manager (pages show them), the navigation's unread notifications
+    count (`unread_notification_count`), and `switchable_count`, how many organisations the user
+    can switch to: the navigation lists them only when there are two or more. So the navigation
+    needs no query of its own on most pages. The user is the request's, already loaded, so it
+    is attached rather than joined again; no ordering, as the pair (organisation, user) is
+    unique. (UserOrganization is a global routing table, so its subquery needs no tenant.)
+    """
+    routes = (
+        UserOrganization.objects.filter(user_id=OuterRef("user_id"), is_active=True)
+        .order_by()
+        .values("user_id")
+        .annotate(n=models.Count("id"))
+        .values("n")
+    )
+    membership = (
+        Membership.objects.select_related("team", "reports_to__user")
         .filter(user=user, is_active=True)
+        .annotate(
+            switchable_count=Coalesce(Subquery(routes), 0),
+            unread_notification_count=unread_count_subquery(),
+        )
+        .order_by()
         .first()
     )
+    if membership is not None:
+        membership.user = user
+    return membership
 
 
 def organizations_for_user(user) -> QuerySet[UserOrganization]:

@@ -76,10 +76,10 @@ def test_the_home_page_queries_are_the_ones_we_expect(org, admin, client_for,
     _grow(admin, TeamFactory(), 5)
     client = client_for(admin)
     client.get(f"/{org.slug}/")  # warm the session
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         # 1 session, 2 user, 3 organisation by slug, 4 savepoint, 5 set_config(app.org_id),
-        # 6 membership (+user, team, manager), 7 five latest notifications, 8 direct reports,
-        # 9 member counts (one aggregate), 10 team count, 11 pending invitations count,
-        # 12 unread count (nav), 13 organisations for the switcher (nav),
-        # 14 set_config restore, 15 release savepoint
+        # 6 membership (+team, manager; the nav's unread count and how many organisations
+        # the switcher would list, as subqueries), 7 five latest notifications,
+        # 8 direct reports, 9 member counts (one aggregate), 10 team count,
+        # 11 pending invitations count, 12 set_config restore, 13 release savepoint
         client.get(f"/{org.slug}/")
