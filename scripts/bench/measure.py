@@ -538,18 +538,25 @@ def verdicts(results: dict) -> None:
             entry["p50_vs_floor"] = round(single["p50_ms"] / floor["single"]["p50_ms"], 1)
         if load.get("rps") and floor.get("throughput", {}).get("rps"):
             entry["rps_vs_floor"] = round(load["rps"] / floor["throughput"]["rps"], 2)
-        checks = []
+        checks, missed = [], []
         if entry.get("p95_target_ms") and single.get("p95_ms") is not None:
             checks.append(single["p95_ms"] <= entry["p95_target_ms"])
-        if "rps" in load and name.endswith("_api"):
+            if not checks[-1]:
+                missed.append("p95")
+        # Every read and every write, pages as well as API calls (issue #7 names no exception).
+        if "rps" in load and not name.startswith("floor_"):
             drf = floors["floor_drf"].get("throughput", {}).get("rps") or 0
             needed = drf / (3 if entry["kind"] == "write" else 2)
             entry["rps_target"] = round(needed, 1)
             checks.append(load["rps"] >= needed)
+            if not checks[-1]:
+                missed.append("req/s")
         if load.get("failures") or single.get("failures"):
             checks.append(False)
+            missed.append("failures")
         if checks:
             entry["met"] = all(checks)
+            entry["missed"] = missed
     for name, sql in results.get("report_sql", {}).items():
         page = floors.get(f"{name}_page", {}).get("single", {})
         if page.get("p50_ms") and sql.get("sql_ms"):
@@ -582,6 +589,8 @@ def table(results: dict) -> str:
             target += f" ({single['failures']} failed)"
         ratio = f"{ms(entry.get('p50_vs_floor'))}x · {ms(entry.get('rps_vs_floor'))}"
         met = {True: "yes", False: "**no**"}.get(entry.get("met"), "")
+        if entry.get("missed"):
+            met += f" ({', '.join(entry['missed'])})"
         lines.append(
             f"| {entry['label']} | {ms(single.get('p50_ms'))} | {ms(single.get('p95_ms'))} | "
             f"{ms(single.get('p99_ms'))} | {target} | {rps} | {ratio} | {met} |"
