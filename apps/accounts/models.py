@@ -33,6 +33,12 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=email)
 
 
+def display_name_of(full_name: str, email: str) -> str:
+    """How a person is named on every page: their name, else their address's local part.
+    A function as well as `User.display_name`, for lists read as values (the reports)."""
+    return full_name or email.split("@")[0]
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """Global: one person, who may belong to several organisations."""
 
@@ -59,7 +65,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.email.split("@")[0]
+        return display_name_of(self.full_name, self.email)
 
     @property
     def initials(self) -> str:

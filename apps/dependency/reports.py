@@ -16,7 +16,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import User
+from apps.accounts.models import display_name_of
 from apps.dependency.models import Escalation, ServiceDetour, Topic
 from apps.tenancy.context import TenantMismatch, require_organization_id
 from apps.tenancy.models import Membership, Organization
@@ -46,6 +46,11 @@ DEFINITIONS = {
         "Manager and rep minutes (escalations and detours) at the organisation's hourly costs."
     ),
 }
+
+
+_REP_FIGURES = ("escalations", "urgent", "routine_answered", "solved_alone", "repeats",
+                "supportable", "manager_minutes", "rep_minutes")  # fmt: skip
+_SUMMED_FIGURES = (*_REP_FIGURES, "detours", "detour_minutes")
 
 
 class ReportNotAllowed(Exception):
@@ -93,12 +98,6 @@ class Figures:
         manager = Decimal(self.manager_minutes) * self.manager_cost_per_hour
         rep = Decimal(self.rep_minutes + self.detour_minutes) * self.rep_cost_per_hour
         return ((manager + rep) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-    def add(self, other: "Figures") -> None:
-        for name in ("escalations", "urgent", "routine_answered", "solved_alone", "repeats",
-                     "supportable", "manager_minutes", "rep_minutes", "detours",
-                     "detour_minutes"):  # fmt: skip
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def as_dict(self) -> dict:
         return {
@@ -209,34 +208,37 @@ def dependency_report(
     if rep_id is not None:
         detours = detours.filter(rep_id=rep_id)
 
-    def blank() -> Figures:
-        return Figures(
-            weeks=weeks,
-            manager_cost_per_hour=organization.manager_cost_per_hour,
-            rep_cost_per_hour=organization.rep_cost_per_hour,
-        )
-
-    by_rep: dict[int, Figures] = {}
+    # An organisation's report has a thousand reps: Figures are built in one call each and the
+    # totals summed per column, not attribute by attribute.
+    costs = {
+        "weeks": weeks,
+        "manager_cost_per_hour": organization.manager_cost_per_hour,
+        "rep_cost_per_hour": organization.rep_cost_per_hour,
+    }
     rep_rows, week_rows, topic_counts = _escalation_figures(
         organization=organization, start=start, end=end, scope=scope, team_id=team_id,
         rep_id=rep_id,
     )  # fmt: skip
-    for row in rep_rows:
-        figures = by_rep.setdefault(row["rep_id"], blank())
-        for name in ("escalations", "urgent", "routine_answered", "solved_alone", "repeats",
-                     "supportable", "manager_minutes", "rep_minutes"):  # fmt: skip
-            setattr(figures, name, row[name])
+    by_rep: dict[int, Figures] = {
+        row["rep_id"]: Figures(**{name: row[name] for name in _REP_FIGURES}, **costs)
+        for row in rep_rows
+    }
     for row in detours.values("rep_id").annotate(n=Count("id"), minutes=Sum("minutes")):
-        figures = by_rep.setdefault(row["rep_id"], blank())
+        figures = by_rep.get(row["rep_id"])
+        if figures is None:
+            figures = by_rep[row["rep_id"]] = Figures(**costs)
         figures.detours, figures.detour_minutes = row["n"], row["minutes"] or 0
 
     members = _people(list(by_rep))
-    totals = blank()
-    reps = []
-    for member_id, figures in by_rep.items():
-        totals.add(figures)
-        if member_id in members:
-            reps.append(RepRow(member=members[member_id], figures=figures))
+    every = by_rep.values()
+    totals = Figures(
+        **{name: sum(getattr(f, name) for f in every) for name in _SUMMED_FIGURES}, **costs
+    )
+    reps = [
+        RepRow(member=members[member_id], figures=figures)
+        for member_id, figures in by_rep.items()
+        if member_id in members
+    ]
     reps.sort(key=lambda row: (-row.figures.escalations, row.member.display_name))
 
     # The last TREND_WEEKS weeks up to the end, as far as they fall inside the period.
@@ -368,7 +370,7 @@ def _people(member_ids: list[int]) -> dict[int, ReportPerson]:
     for pk, full_name, email, team_name in Membership.objects.filter(pk__in=member_ids).values_list(
         "pk", "user__full_name", "user__email", "team__name"
     ):
-        name = User(full_name=full_name, email=email).display_name
+        name = display_name_of(full_name, email)
         team = teams.setdefault(team_name, ReportTeam(team_name)) if team_name else None
         people[pk] = ReportPerson(pk=pk, display_name=name, team=team)
     return people
