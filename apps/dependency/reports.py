@@ -200,13 +200,7 @@ def dependency_report(
     _tz, since, until = _bounds(organization, start, end)
     weeks = max((end - start).days + 1, 1) / 7
 
-    detours = ServiceDetour.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
-    if scope is not None:
-        detours = detours.filter(rep_id__in=scope)
-    if team_id is not None:
-        detours = detours.filter(rep__team_id=team_id)
-    if rep_id is not None:
-        detours = detours.filter(rep_id=rep_id)
+    detours = _in_report(ServiceDetour.objects, since, until, scope, team_id, rep_id)
 
     # An organisation's report has a thousand reps: Figures are built in one call each and the
     # totals summed per column, not attribute by attribute.
@@ -496,16 +490,22 @@ def _top_topics(topic_counts: dict[int | None, int]) -> list[TopicRow]:
     return rows[:10]
 
 
+def _in_report(rows, since, until, scope, team_id, rep_id):
+    """The rows (escalations or detours) of the period and of the reps in the report."""
+    rows = rows.filter(occurred_at__gte=since, occurred_at__lt=until)
+    if scope is not None:
+        rows = rows.filter(rep_id__in=scope)
+    if team_id is not None:
+        rows = rows.filter(rep__team_id=team_id)
+    if rep_id is not None:
+        rows = rows.filter(rep_id=rep_id)
+    return rows
+
+
 def _weeks_counted(organization, since, until, scope, team_id, rep_id):
     """Escalations and solved-alone counts per local week (Monday first), counted directly."""
     tz = zoneinfo.ZoneInfo(organization.time_zone)
-    escalations = Escalation.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
-    if scope is not None:
-        escalations = escalations.filter(rep_id__in=scope)
-    if team_id is not None:
-        escalations = escalations.filter(rep__team_id=team_id)
-    if rep_id is not None:
-        escalations = escalations.filter(rep_id=rep_id)
+    escalations = _in_report(Escalation.objects, since, until, scope, team_id, rep_id)
     rows = (
         escalations.annotate(week=TruncWeek("occurred_at", tzinfo=tz))
         .values("week")
