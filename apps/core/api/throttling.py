@@ -1,3 +1,5 @@
+import hashlib
+
 from rest_framework.throttling import SimpleRateThrottle
 
 from apps.core import ratelimit
@@ -17,8 +19,9 @@ class MembershipRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         membership = getattr(request, "membership", None)
-        if membership is None:
-            return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        if membership is None:  # by client address, hashed as every stored address is
+            digest = hashlib.sha256(self.get_ident(request).encode()).hexdigest()[:32]
+            return self.cache_format % {"scope": self.scope, "ident": f"client:{digest}"}
         ident = f"org{membership.organization_id}:m{membership.pk}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
