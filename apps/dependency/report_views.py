@@ -9,20 +9,18 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from apps.core.spreadsheets import spreadsheet_safe
+from apps.core.widgets import FastSelect
 from apps.dependency.reports import (
     DEFINITIONS,
     Figures,
@@ -67,28 +65,6 @@ SORT_COLUMNS = {
 DEFAULT_SORT = "-escalations"
 
 
-class ListSelect(forms.Select):
-    """A <select> whose options are written in Python. Django's widget renders two templates for
-    each <option>; for a large organisation's hundred-odd teams that took longer than the whole
-    per-rep table. Same markup and attributes (aria-invalid, aria-describedby) as Django's."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], mark_safe(" selected") if option["selected"] else "",
-                 option["label"])
-                for _group, choices, _index in widget["optgroups"]
-                for option in choices
-            ),
-        )  # fmt: skip
-        return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options
-        )
-
-
 class ReportForm(forms.Form):
     start = forms.DateField(label=gettext_lazy("From"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
@@ -99,7 +75,7 @@ class ReportForm(forms.Form):
         queryset=Team.objects.none(),
         required=False,
         empty_label=gettext_lazy("All teams"),
-        widget=ListSelect,
+        widget=FastSelect,
     )
 
     def __init__(self, *args, **kwargs):

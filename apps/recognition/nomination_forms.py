@@ -5,15 +5,12 @@ links, plain text), so the pages and the API agree.
 """
 
 from datetime import date, datetime, time, timedelta
-from html import escape  # the standard library's: Django's lazy-aware one costs more per option
 
 from django import forms
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import FastSelect
 from apps.recognition.forms import PlainTextField
 from apps.recognition.nomination_models import (
     DESCRIPTION_MAX_LENGTH,
@@ -114,36 +111,6 @@ def _helper_label(member: Membership) -> str:
     if member.team_id is None:
         return member.display_name
     return f"{member.display_name} ({member.team.name})"
-
-
-class FastSelect(forms.Select):
-    """A `Select` whose options are written in Python instead of one template each: a large
-    organisation's few hundred helpers took most of the public form's time through Django's
-    option templates. Same markup (`selected`, option groups, the field's attributes)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        chosen = set(self.format_value(value))
-        parts = [
-            format_html('<select name="{}"{}>', name, flatatt(self.build_attrs(self.attrs, attrs)))
-        ]
-
-        def option(option_value, label) -> str:
-            option_value = str(option_value)
-            selected = ""
-            if option_value in chosen:
-                selected = " selected"
-                chosen.clear()  # a single select marks its first match only, as Django's does
-            return f'<option value="{escape(option_value)}"{selected}>{escape(str(label))}</option>'
-
-        for group, label in self.choices:
-            if isinstance(label, list | tuple):
-                parts.append(f'<optgroup label="{escape(str(group))}">')
-                parts.extend(option(v, text) for v, text in label)
-                parts.append("</optgroup>")
-            else:
-                parts.append(option(group, label))
-        parts.append("</select>")
-        return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped
 
 
 class NomineeField(forms.ChoiceField):
