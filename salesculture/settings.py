@@ -149,8 +149,18 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "salesculture_cache",
-    }
+    },
+    # Rendered fragments of the busiest pages, keyed by the version of the data they show
+    # (apps/core/fragments.py): in each process's memory, at most MAX_ENTRIES of them (the
+    # organisation's 12-month report page is the largest, about 60 kB).
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": env_int("FRAGMENT_CACHE_ENTRIES", default=500)},
+    },
 }
+# How long a fragment is kept at most; 0 turns the fragment cache off.
+FRAGMENT_CACHE_SECONDS = env_int("FRAGMENT_CACHE_SECONDS", default=60)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client, TransactionTestCase
 from rest_framework.test import APIClient
@@ -149,6 +149,19 @@ def _counters_start_empty(request, django_db_blocker):
     if uses_database:
         with django_db_blocker.unblock():
             _clear_counters()
+
+
+@pytest.fixture(autouse=True)
+def _fragments_start_empty():
+    """Cached fragments (apps/core/fragments.py) live in this process's memory: a test must not
+    find another's, even though ids never repeat in a database."""
+    caches["fragments"].clear()
+
+
+@pytest.fixture
+def cold_pages(settings):
+    """Every page computes: for tests that count what a page costs without its fragment."""
+    settings.FRAGMENT_CACHE_SECONDS = 0
 
 
 def pytest_configure(config):

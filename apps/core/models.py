@@ -48,3 +48,34 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ContentVersion(models.Model):
+    """How many times the data behind one area of an organisation's pages has changed.
+
+    Bumped by PostgreSQL itself (triggers of migration core/0006) on every statement that
+    writes a table those pages show, so a cached fragment keyed by the version
+    (apps/core/fragments.py) can never outlive what it shows, whichever code wrote the rows:
+    views, tasks, imports, the admin or a script. Global, not tenant-owned: a version is a bare
+    counter, bumped for every organisation of a renamed user and read before any fragment.
+    """
+
+    class Area(models.TextChoices):
+        RECOGNITION = "recognition"
+        DEPENDENCY = "dependency"
+
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    area = models.CharField(max_length=16, choices=Area.choices)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "area"], name="content_version_unique_area"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.area}: {self.version}"

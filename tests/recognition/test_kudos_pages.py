@@ -346,7 +346,9 @@ def test_any_typed_name_is_answered(org, riley, casey, client_for, garbage):
     assert client.get(url("kudos_wall_people", org), {"who": garbage}).status_code == 200
 
 
-def test_the_person_filter_costs_the_same_queries_however_many_match(org, riley, client_for):
+def test_the_person_filter_costs_the_same_queries_however_many_match(
+    org, riley, client_for, cold_pages
+):
     client = client_for(riley)
     client.get(url("kudos_wall", org))  # warm the session
 
@@ -388,7 +390,7 @@ def _bulk_kudos(sender, recipients, values, count):
     )
 
 
-def test_the_wall_costs_the_same_queries_with_10_or_200_kudos(org, riley, client_for):
+def test_the_wall_costs_the_same_queries_with_10_or_200_kudos(org, riley, client_for, cold_pages):
     values = ValueFactory.create_batch(3)
     client = client_for(riley)
     wall = url("kudos_wall", org)

@@ -98,7 +98,7 @@ def test_two_organisations_never_share_a_counter(org, outsider, api_client_for):
     )  # fmt: skip
 
 
-def test_only_the_counter_modules_use_the_cache():
+def test_only_the_counter_and_fragment_modules_use_the_cache():
     """Any other module that caches must think about the organisation in its keys first: it is
     added here only after that review (django-tenants #1052 is what happens otherwise)."""
     users = set()
@@ -110,7 +110,24 @@ def test_only_the_counter_modules_use_the_cache():
                 and (node.module or "").startswith("django.core.cache")
             ) or (isinstance(node, ast.ImportFrom) and node.module == "rest_framework.throttling"):
                 users.add(path.relative_to(ROOT).as_posix())
-    assert users == {"apps/core/api/throttling.py"}  # DRF's base class; counted by ratelimit.py
+    assert users == {
+        "apps/core/api/throttling.py",  # DRF's base class; counted by ratelimit.py
+        "apps/core/fragments.py",  # keys name organisation and member: the test below
+    }
+
+
+def test_a_kept_fragment_is_keyed_by_organisation_and_member(org, outsider, rf):
+    from apps.core import fragments
+    from tests.factories import MembershipFactory
+
+    viewer = MembershipFactory()
+    request = rf.get("/x/kudos/")
+    request.organization, request.membership = org, viewer
+    request._content_versions = {"recognition": 7}
+    key = fragments._key(request, "recognition", "wall", forms=False)
+    assert key.startswith(f"wall:{org.pk}:recognition@7:{viewer.pk}:")
+    request.organization, request.membership = outsider.organization, outsider
+    assert fragments._key(request, "recognition", "wall", forms=False) != key
 
 
 # --- Uploaded files ------------------------------------------------------------------------------

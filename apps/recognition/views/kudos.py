@@ -7,14 +7,17 @@ back to ordinary links and form posts.
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from apps.core import fragments
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_application_error
+from apps.core.models import ContentVersion
 from apps.core.paging import page_counted_up_to
 from apps.recognition import selectors, services
 from apps.recognition.forms import (
@@ -144,7 +147,27 @@ def people_search(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_safe
 def wall(request: HttpRequest, org_slug: str) -> HttpResponse:
     """The recognition wall, newest first. htmx's "Load more" asks for the next page and gets
-    only its cards (and the next button); without JavaScript the button is a plain link."""
+    only its cards (and the next button); without JavaScript the button is a plain link. Both
+    are kept as fragments while no kudos, reaction, person or value changes."""
+    partial = bool(request.htmx and not request.htmx.boosted and request.GET.get("page"))
+    template = "recognition/_kudos_page.html" if partial else "recognition/_wall_content.html"
+    content = fragments.cached(
+        request,
+        area=ContentVersion.Area.RECOGNITION,
+        name="wall",
+        forms=True,
+        compute=lambda: render_to_string(template, _wall_context(request, partial), request),
+    )
+    if partial:
+        response = HttpResponse(content)
+    else:
+        # `content` is a SafeString (a rendered template), in the cache too.
+        response = render(request, "recognition/kudos_wall.html", {"content": content})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _wall_context(request: HttpRequest, partial: bool) -> dict:
     viewer = request.membership
     filter_form = WallFilterForm(request.GET or None)
     filters = filter_form.filters() if request.GET else {}
@@ -153,7 +176,6 @@ def wall(request: HttpRequest, org_slug: str) -> HttpResponse:
         per_page=WALL_PAGE_SIZE,
     )  # fmt: skip
     cards = [_card(kudos, viewer) for kudos in page.object_list]
-    partial = request.htmx and not request.htmx.boosted and request.GET.get("page")
     nominations = []
     if not partial and "value_id" not in filters:
         # Customers' approved nominations head the wall (they carry no value tags). Read on
@@ -163,7 +185,7 @@ def wall(request: HttpRequest, org_slug: str) -> HttpResponse:
                 person_id=filters.get("person_id"), team_id=filters.get("team_id")
             )[:3]
         )
-    context = {
+    return {
         "nominations": nominations,
         "filter_form": filter_form,
         **_filter_context(filter_form),
@@ -172,12 +194,6 @@ def wall(request: HttpRequest, org_slug: str) -> HttpResponse:
         "cards": cards,
         "next": request.get_full_path(),
     }
-    if partial:
-        response = render(request, "recognition/_kudos_page.html", context)
-    else:
-        response = render(request, "recognition/kudos_wall.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _filter_context(form: WallFilterForm) -> dict:

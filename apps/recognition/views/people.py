@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
@@ -17,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
+from apps.core import fragments
+from apps.core.models import ContentVersion
 from apps.core.spreadsheets import spreadsheet_safe
 from apps.recognition import selectors
 from apps.recognition.models import Value
@@ -106,9 +109,34 @@ def _recognised_member(request: HttpRequest, member_id: int) -> tuple[Membership
 
 @require_safe
 def recognition_page(request: HttpRequest, org_slug: str, member_id: int) -> HttpResponse:
+    """A person's recognition. Below its header, the page is kept as a fragment while nothing
+    it shows changes (apps/core/fragments.py)."""
     member, may_export = _recognised_member(request, member_id)
     viewer = request.membership
     form = RecognitionFilterForm(request.GET or None)
+    context = {
+        "member": member,
+        "is_me": member.pk == viewer.pk,
+        "may_export": may_export,
+        "send_kudos_url": _send_kudos_url(member, viewer, org_slug),
+        "export_query": _export_query(form),
+    }
+    content = fragments.cached(
+        request,
+        area=ContentVersion.Area.RECOGNITION,
+        name="person",
+        forms=True,
+        compute=lambda: render_to_string(
+            "recognition/_person_content.html",
+            {**context, **_recognition_lists(request, member, form)},
+            request,
+        ),
+    )
+    return render(request, "recognition/person.html", {**context, "content": content})
+
+
+def _recognition_lists(request: HttpRequest, member: Membership, form) -> dict:
+    viewer = request.membership
     filters = form.filters() if form.is_bound else {}
     summary = selectors.recognition_summary(member=member, viewer=viewer)
     kudos = _paginator(
@@ -122,25 +150,15 @@ def recognition_page(request: HttpRequest, org_slug: str, member_id: int) -> Htt
         count=summary["totals"]["letters"],
     ).get_page(request.GET.get("letters_page"))
     letters.object_list = selectors.letters_with_people(letters.object_list)
-    nominations = list(approved_nominations_for(member)[:10])
-    return render(
-        request,
-        "recognition/person.html",
-        {
-            "nominations": nominations,
-            "nominations_collected": nominations_collected_count(member),
-            "member": member,
-            "is_me": member.pk == viewer.pk,
-            "may_export": may_export,
-            "send_kudos_url": _send_kudos_url(member, viewer, org_slug),
-            "summary": summary,
-            "form": form,
-            "filtered": bool(filters),
-            "export_query": _export_query(form),
-            "page_obj": kudos,
-            "letters_page": letters,
-        },
-    )
+    return {
+        "nominations": list(approved_nominations_for(member)[:10]),
+        "nominations_collected": nominations_collected_count(member),
+        "summary": summary,
+        "form": form,
+        "filtered": bool(filters),
+        "page_obj": kudos,
+        "letters_page": letters,
+    }
 
 
 def _paginator(queryset, per_page: int, *, count: int | None) -> Paginator:

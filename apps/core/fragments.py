@@ -1,0 +1,88 @@
+"""Rendered fragments of the busiest pages, kept while nothing they show has changed.
+
+The recognition wall, a person's recognition page and the dependency report cost tens to
+hundreds of milliseconds to compute, and are read far more often than what they show is
+written. Each is cached under the version of its area (`ContentVersion`), which PostgreSQL
+bumps on every statement that writes a table the area shows (migration core/0007): whichever
+code wrote the rows, the next request reads a new version, misses, and computes afresh. The
+version is read on the request, before the fragment is computed, so a fragment is never older
+than its key. What a key leaves out expires: fragments live `FRAGMENT_CACHE_SECONDS` (the
+wall's "5 minutes ago" moves on).
+
+A fragment belongs to one viewer: it is keyed by the organisation and the membership (what
+one may see, another may not: tenancy.md, "unscoped cache keys leak data"), by the address
+and the htmx headers that choose a variant, by the language, and, where it holds forms, by
+the session's CSRF secret, so a token in it stays valid. The cache is each process's memory
+(CACHES["fragments"]): nothing to connect to, nothing to fail, bounded in entries. SQLite
+keeps no versions, so there (the demo) every request computes.
+"""
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.utils import translation
+
+from apps.core.models import ContentVersion
+
+CACHE_ALIAS = "fragments"
+# The request headers that make a page answer differently (htmx asks for parts of pages).
+VARYING_HEADERS = ("HX-Request", "HX-Boosted", "HX-Target")
+
+
+def _versions(request: HttpRequest) -> dict[str, int] | None:
+    """The organisation's content versions, read once per request (one query)."""
+    if not hasattr(request, "_content_versions"):
+        enabled = settings.FRAGMENT_CACHE_SECONDS > 0 and connection.vendor == "postgresql"
+        request._content_versions = (
+            dict(
+                ContentVersion.objects.filter(organization_id=request.organization.pk).values_list(
+                    "area", "version"
+                )
+            )
+            if enabled and request.organization is not None
+            else None
+        )
+    return request._content_versions
+
+
+def _key(request: HttpRequest, area: str, name: str, *, forms: bool) -> str | None:
+    versions = _versions(request)
+    if versions is None or request.membership is None:
+        return None
+    varying = "\n".join(
+        [request.get_full_path(), *(request.headers.get(h, "") for h in VARYING_HEADERS)]
+    )
+    if forms:
+        get_token(request)  # the secret this fragment's tokens are masked from, made now
+        varying += "\n" + request.META["CSRF_COOKIE"]
+    digest = hashlib.blake2b(varying.encode(), digest_size=16).hexdigest()
+    return (
+        f"{name}:{request.organization.pk}:{area}@{versions.get(area, 0)}:"
+        f"{request.membership.pk}:{translation.get_language()}:{digest}"
+    )
+
+
+def cached[T](
+    request: HttpRequest, *, area: str, name: str, compute: Callable[[], T], forms: bool = False
+) -> T:
+    """`compute()`, or what it returned for this viewer, address and data before.
+
+    `area` is the ContentVersion area whose tables the result shows; `forms` says it holds
+    forms with CSRF tokens. The result must be picklable (HTML, or plain data for the API).
+    """
+    key = _key(request, area, name, forms=forms)
+    if key is None:
+        return compute()
+    cache = caches[CACHE_ALIAS]
+    # A hard reload (Cache-Control: no-cache) computes the page afresh, and keeps that.
+    reload = "no-cache" in request.headers.get("Cache-Control", "")
+    value = None if reload else cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.FRAGMENT_CACHE_SECONDS)
+    return value
