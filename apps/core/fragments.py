@@ -11,8 +11,8 @@ wall's "5 minutes ago" moves on).
 
 A fragment belongs to one viewer: it is keyed by the organisation and the membership (what
 one may see, another may not: tenancy.md, "unscoped cache keys leak data"), by the address
-and the htmx headers that choose a variant, by the language, and, where it holds forms, by
-the session's CSRF secret, so a token in it stays valid. The cache is each process's memory
+and the htmx headers that choose a variant, and by the language; the CSRF tokens of its forms
+are each request's own (`cached_render`). The cache is each process's memory
 (CACHES["fragments"]): nothing to connect to, nothing to fail, bounded in entries. SQLite
 keeps no versions, so there (the demo) every request computes.
 """
@@ -25,7 +25,9 @@ from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 
 from apps.core.models import ContentVersion
 
@@ -50,16 +52,13 @@ def _versions(request: HttpRequest) -> dict[str, int] | None:
     return request._content_versions
 
 
-def _key(request: HttpRequest, area: str, name: str, *, forms: bool) -> str | None:
+def _key(request: HttpRequest, area: str, name: str) -> str | None:
     versions = _versions(request)
     if versions is None or request.membership is None:
         return None
     varying = "\n".join(
         [request.get_full_path(), *(request.headers.get(h, "") for h in VARYING_HEADERS)]
     )
-    if forms:
-        get_token(request)  # the secret this fragment's tokens are masked from, made now
-        varying += "\n" + request.META["CSRF_COOKIE"]
     digest = hashlib.blake2b(varying.encode(), digest_size=16).hexdigest()
     return (
         f"{name}:{request.organization.pk}:{area}@{versions.get(area, 0)}:"
@@ -67,15 +66,13 @@ def _key(request: HttpRequest, area: str, name: str, *, forms: bool) -> str | No
     )
 
 
-def cached[T](
-    request: HttpRequest, *, area: str, name: str, compute: Callable[[], T], forms: bool = False
-) -> T:
+def cached[T](request: HttpRequest, *, area: str, name: str, compute: Callable[[], T]) -> T:
     """`compute()`, or what it returned for this viewer, address and data before.
 
-    `area` is the ContentVersion area whose tables the result shows; `forms` says it holds
-    forms with CSRF tokens. The result must be picklable (HTML, or plain data for the API).
+    `area` is the ContentVersion area whose tables the result shows. The result must be
+    picklable (plain data, say, for the API).
     """
-    key = _key(request, area, name, forms=forms)
+    key = _key(request, area, name)
     if key is None:
         return compute()
     cache = caches[CACHE_ALIAS]
@@ -86,3 +83,40 @@ def cached[T](
         value = compute()
         cache.set(key, value, settings.FRAGMENT_CACHE_SECONDS)
     return value
+
+
+def cached_render(
+    request: HttpRequest, *, area: str, name: str, template: str, context: Callable[[], dict]
+) -> SafeString:
+    """`render_to_string(template, context(), request)`, or the same HTML kept from before."""
+    html = cached(
+        request,
+        area=area,
+        name=name,
+        compute=lambda: render_for_keeping(template, context(), request),
+    )
+    return with_tokens(request, html)
+
+
+def render_for_keeping(template: str, context: dict, request: HttpRequest) -> SafeString:
+    """A template rendered to be kept: a kept fragment holds no CSRF token, which is the
+    session's, so its forms get a placeholder (`with_tokens` puts each request's own there)."""
+    return render_to_string(template, {**context, "csrf_token": _TOKEN_PLACEHOLDER}, request)
+
+
+def with_tokens(request: HttpRequest, html: str) -> SafeString:
+    """A kept fragment with this request's CSRF token in its forms. The placeholder is
+    replaced only inside the attribute the token tag writes: text anyone typed has its quotes
+    escaped, so it can never spell that attribute."""
+    token = _token_attribute(get_token(request))
+    return mark_safe(html.replace(_TOKEN_ATTRIBUTE, token))  # noqa: S308 - our template's HTML
+
+
+_TOKEN_PLACEHOLDER = "csrf-token-of-the-request"  # noqa: S105 - a placeholder, no secret
+
+
+def _token_attribute(token: str) -> str:
+    return f'name="csrfmiddlewaretoken" value="{token}"'
+
+
+_TOKEN_ATTRIBUTE = _token_attribute(_TOKEN_PLACEHOLDER)

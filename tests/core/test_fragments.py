@@ -211,6 +211,22 @@ def test_a_reaction_posted_from_a_kept_fragment_passes_the_csrf_check(org, riley
     assert response.status_code == 302
 
 
+def test_each_request_gets_its_own_token_and_typed_text_stays_as_typed(
+    org, riley, sam, client_for
+):
+    typed = 'name="csrfmiddlewaretoken" value="csrf-token-of-the-request"'
+    send_kudos(riley, [sam], message=typed)
+    first, second = client_for(riley), client_for(riley)  # two sessions of one person
+    first.get(wall(org))
+    tokens = []
+    for client in (first, second):
+        page = client.get(wall(org)).content.decode()
+        assert "name=&quot;csrfmiddlewaretoken&quot; value=&quot;csrf-token-of-the-request" in page
+        tokens.append(page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0])
+    assert "csrf-token-of-the-request" not in tokens
+    assert tokens[0] != tokens[1]
+
+
 def test_a_hard_reload_computes_the_page_afresh(org, riley, sam, client_for):
     send_kudos(riley, [sam])
     client = client_for(riley)

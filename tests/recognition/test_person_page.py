@@ -278,8 +278,8 @@ def test_the_page_costs_the_same_queries_with_hundreds_of_kudos_and_letters(
     assert few == many == 22 + 1
     assert few_filtered == many_filtered == 24 + 1
     # Seen again unchanged: the session, user, organisation, savepoint, set_config, my
-    # membership, the person, the content versions, set_config restore, release savepoint.
-    assert queries() == 10
+    # membership, the content versions, set_config restore, release savepoint.
+    assert queries() == 9
 
 
 # --- Exports -------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ back to ordinary links and form posts.
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -151,17 +150,16 @@ def wall(request: HttpRequest, org_slug: str) -> HttpResponse:
     are kept as fragments while no kudos, reaction, person or value changes."""
     partial = bool(request.htmx and not request.htmx.boosted and request.GET.get("page"))
     template = "recognition/_kudos_page.html" if partial else "recognition/_wall_content.html"
-    content = fragments.cached(
+    content = fragments.cached_render(
         request,
         area=ContentVersion.Area.RECOGNITION,
         name="wall",
-        forms=True,
-        compute=lambda: render_to_string(template, _wall_context(request, partial), request),
+        template=template,
+        context=lambda: _wall_context(request, partial),
     )
     if partial:
         response = HttpResponse(content)
     else:
-        # `content` is a SafeString (a rendered template), in the cache too.
         response = render(request, "recognition/kudos_wall.html", {"content": content})
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -2,6 +2,7 @@
 most) with its exports for a performance review, and the manager's page of their team."""
 
 import csv
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django import forms
@@ -9,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
@@ -109,8 +109,34 @@ def _recognised_member(request: HttpRequest, member_id: int) -> tuple[Membership
 
 @require_safe
 def recognition_page(request: HttpRequest, org_slug: str, member_id: int) -> HttpResponse:
-    """A person's recognition. Below its header, the page is kept as a fragment while nothing
-    it shows changes (apps/core/fragments.py)."""
+    """A person's recognition, kept as fragments while nothing it shows changes
+    (apps/core/fragments.py): whether the person may be seen too, as their membership and the
+    viewer's are part of what it shows."""
+    page = fragments.cached(
+        request,
+        area=ContentVersion.Area.RECOGNITION,
+        name="person",
+        compute=lambda: _person_page(request, org_slug, member_id),
+    )
+    return render(
+        request,
+        "recognition/person.html",
+        {
+            "title": page.title,
+            "header": fragments.with_tokens(request, page.header),
+            "content": fragments.with_tokens(request, page.content),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class _PersonPage:
+    title: str
+    header: str
+    content: str
+
+
+def _person_page(request: HttpRequest, org_slug: str, member_id: int) -> _PersonPage:
     member, may_export = _recognised_member(request, member_id)
     viewer = request.membership
     form = RecognitionFilterForm(request.GET or None)
@@ -121,18 +147,15 @@ def recognition_page(request: HttpRequest, org_slug: str, member_id: int) -> Htt
         "send_kudos_url": _send_kudos_url(member, viewer, org_slug),
         "export_query": _export_query(form),
     }
-    content = fragments.cached(
-        request,
-        area=ContentVersion.Area.RECOGNITION,
-        name="person",
-        forms=True,
-        compute=lambda: render_to_string(
+    return _PersonPage(
+        title=f"{member.display_name} · {_('Recognition')} · {request.organization.name}",
+        header=fragments.render_for_keeping("recognition/_person_header.html", context, request),
+        content=fragments.render_for_keeping(
             "recognition/_person_content.html",
             {**context, **_recognition_lists(request, member, form)},
             request,
         ),
     )
-    return render(request, "recognition/person.html", {**context, "content": content})
 
 
 def _recognition_lists(request: HttpRequest, member: Membership, form) -> dict:
