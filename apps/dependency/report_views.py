@@ -96,6 +96,9 @@ class ReportForm(forms.Form):
 
 
 def _report_or_403(request, **kwargs):
+    # The organisation the middleware read for this request (its time zone, costs, currency):
+    # the report then needs no query of its own for it, as on API calls.
+    request.membership.organization = request.organization
     try:
         return dependency_report(viewer=request.membership, **kwargs)
     except ReportNotAllowed:

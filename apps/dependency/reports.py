@@ -1,26 +1,26 @@
 """The dependency report: how often reps escalate, whether they solve it alone when the manager
 lets it ring, what keeps coming back, and what should have gone straight to a support team.
 
-Four aggregate queries whatever the volume (escalations per rep and per topic in one pass,
-detours, the weekly trend), reading the `(organization, occurred_at)` indexes. Pages, CSV and
-the API all take their numbers from `dependency_report`.
+A fixed number of aggregate queries whatever the volume (on PostgreSQL the figures per rep and
+per week with the detours and names in one statement, the topics in a second, both in one round
+trip), reading the `(organization, occurred_at)` indexes and the weekly sums. Pages, CSV and the
+API all take their numbers from `dependency_report`.
 """
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import display_name_of
-from apps.dependency.models import Escalation, ServiceDetour, Topic
+from apps.dependency.models import Escalation
 from apps.tenancy.context import TenantMismatch, require_organization_id
 from apps.tenancy.models import Membership, Organization
-from apps.tenancy.selectors import reporting_tree_ids
 
 TREND_WEEKS = 12
 
@@ -46,11 +46,6 @@ DEFINITIONS = {
         "Manager and rep minutes (escalations and detours) at the organisation's hourly costs."
     ),
 }
-
-
-_REP_FIGURES = ("escalations", "urgent", "routine_answered", "solved_alone", "repeats",
-                "supportable", "manager_minutes", "rep_minutes")  # fmt: skip
-_SUMMED_FIGURES = (*_REP_FIGURES, "detours", "detour_minutes")
 
 
 class ReportNotAllowed(Exception):
@@ -172,10 +167,33 @@ def report_scope(viewer: Membership) -> set[int] | None:
     if viewer.role == Membership.Role.ADMIN:
         return None
     if viewer.role == Membership.Role.MANAGER:
-        return reporting_tree_ids(viewer) | {viewer.pk}
+        return _reporting_tree(viewer)
     if viewer.role == Membership.Role.REP:
         return {viewer.pk}
     raise ReportNotAllowed
+
+
+# The manager and everyone who reports to them, directly or not: `reporting_tree_ids(manager) |
+# {manager}`, walked by the database on the (organization, reports_to) index. Reading all of a
+# large organisation's reporting lines (sorted by name, as the model orders members) to walk
+# them in Python cost 5 ms of the team report. UNION, not UNION ALL: a loop in the reporting
+# lines ends the walk.
+_REPORTING_TREE_SQL = """
+WITH RECURSIVE tree(id) AS (
+    SELECT CAST(%(manager_id)s AS bigint)
+    UNION
+    SELECT m.id FROM tenancy_membership m JOIN tree ON m.reports_to_id = tree.id
+    WHERE m.organization_id = %(organization_id)s
+)
+SELECT id FROM tree
+"""
+
+
+def _reporting_tree(manager: Membership) -> set[int]:
+    params = {"manager_id": manager.pk, "organization_id": require_organization_id()}
+    with connection.cursor() as cursor:
+        cursor.execute(_REPORTING_TREE_SQL, params)
+        return {member_id for (member_id,) in cursor.fetchall()}
 
 
 def _bounds(organization: Organization, start: dt.date, end: dt.date):
@@ -195,44 +213,28 @@ def dependency_report(
 ) -> DependencyReport:
     """The report for the reps `viewer` may see, between `start` and `end` (inclusive, in the
     organisation's time zone), optionally one team or one rep."""
-    organization = Organization.objects.get(pk=viewer.organization_id)
+    organization = viewer.organization  # no query when the request's is attached (pages, API)
     scope = report_scope(viewer)
-    _tz, since, until = _bounds(organization, start, end)
-    weeks = max((end - start).days + 1, 1) / 7
-
-    detours = _in_report(ServiceDetour.objects, since, until, scope, team_id, rep_id)
-
-    # An organisation's report has a thousand reps: Figures are built in one call each and the
-    # totals summed per column, not attribute by attribute.
-    costs = {
-        "weeks": weeks,
-        "manager_cost_per_hour": organization.manager_cost_per_hour,
-        "rep_cost_per_hour": organization.rep_cost_per_hour,
-    }
-    rep_rows, week_rows, topic_counts = _escalation_figures(
+    rep_rows, week_rows, topic_rows = _report_rows(
         organization=organization, start=start, end=end, scope=scope, team_id=team_id,
         rep_id=rep_id,
     )  # fmt: skip
-    by_rep: dict[int, Figures] = {
-        row["rep_id"]: Figures(**{name: row[name] for name in _REP_FIGURES}, **costs)
-        for row in rep_rows
-    }
-    for row in detours.values("rep_id").annotate(n=Count("id"), minutes=Sum("minutes")):
-        figures = by_rep.get(row["rep_id"])
-        if figures is None:
-            figures = by_rep[row["rep_id"]] = Figures(**costs)
-        figures.detours, figures.detour_minutes = row["n"], row["minutes"] or 0
 
-    members = _people(list(by_rep))
-    every = by_rep.values()
-    totals = Figures(
-        **{name: sum(getattr(f, name) for f in every) for name in _SUMMED_FIGURES}, **costs
-    )
-    reps = [
-        RepRow(member=members[member_id], figures=figures)
-        for member_id, figures in by_rep.items()
-        if member_id in members
-    ]
+    # An organisation's report has over a thousand reps: each row becomes its Figures in one
+    # call from the row's own columns, and the totals are summed per column.
+    weeks = max((end - start).days + 1, 1) / 7
+    costs = (weeks, organization.manager_cost_per_hour, organization.rep_cost_per_hour)
+    teams: dict[str, ReportTeam] = {}
+    reps = []
+    for row in rep_rows:
+        full_name, email, team_name = row[_NAME_COLUMNS]
+        if email is None:  # not a member of this organisation (the foreign keys prevent it)
+            continue
+        team = teams.setdefault(team_name, ReportTeam(team_name)) if team_name else None
+        person = ReportPerson(pk=row[0], display_name=display_name_of(full_name, email), team=team)
+        reps.append(RepRow(member=person, figures=Figures(*row[_FIGURE_COLUMNS], *costs)))
+    columns = zip(*(row[_FIGURE_COLUMNS] for row in rep_rows), strict=True)
+    totals = Figures(*([sum(column) for column in columns] or [0] * len(_SUMMED_FIGURES)), *costs)
     reps.sort(key=lambda row: (-row.figures.escalations, row.member.display_name))
 
     # The last TREND_WEEKS weeks up to the end, as far as they fall inside the period.
@@ -241,8 +243,6 @@ def dependency_report(
         WeekPoint(week, *week_rows.get(week, (0, 0)))
         for week in (first_week + dt.timedelta(weeks=i) for i in range(TREND_WEEKS))
     ]
-
-    top_topics = _top_topics(topic_counts)
     return DependencyReport(
         start=start,
         end=end,
@@ -250,124 +250,148 @@ def dependency_report(
         totals=totals,
         reps=reps,
         trend=trend,
-        top_topics=top_topics,
+        top_topics=_top_topics(topic_rows),
     )
 
 
-# The weeks wholly inside the period come from the weekly sums that PostgreSQL keeps
-# (EscalationWeek, TopicWeek: triggers of migration 0007): a year of a large organisation is
-# about 70 000 of them instead of 500 000 escalations. The days before the first whole week and
-# after the last one are counted from the escalations themselves, on the covering index
-# esc_report_idx. One statement adds both up per rep and per week (GROUPING SETS); a second one
-# counts topics. Raw SQL because the ORM has no grouping sets; the organisation is filtered
+# The report's SQL: raw, because the ORM has no grouping sets. The organisation is filtered
 # explicitly, as the tenant manager would, and row-level security applies as always.
+#
+# On PostgreSQL the weeks wholly inside the period come from the weekly sums that PostgreSQL
+# keeps (EscalationWeek, TopicWeek: triggers of migration 0007): a year of a large organisation
+# is about 70 000 of them instead of 500 000 escalations. The days before the first whole week
+# and after the last one are counted from the escalations themselves, on the covering index
+# esc_report_idx. One statement adds both up per rep and per week (GROUPING SETS), together
+# with each rep's service detours and name; a second one counts topics, with their names. The
+# two go to the database in one round trip.
 # SQLite (the embedded demo, a few hundred escalations) has no such triggers: there every
-# figure is counted from the escalations, with GROUP BYs joined by UNION ALL.
-_ROW_FIGURES = """
-    (e.urgency = %(urgent)s) AS urgent,
-    (e.urgency = %(routine)s AND e.outcome <> '') AS routine_answered,
-    (e.urgency = %(routine)s AND e.outcome = %(solved_alone)s) AS routine_solved_alone,
-    (e.outcome = %(solved_alone)s) AS solved_alone,
-    e.repeats_topic AS repeats,
-    COALESCE(e.outcome = %(redirected)s OR e.topic_id IN (
-        SELECT t.id FROM dependency_topic t WHERE t.organization_id = %(organization_id)s
-        AND (t.handled_by_team_id IS NOT NULL OR t.handled_by_member_id IS NOT NULL)), FALSE)
-        AS supportable,
-    COALESCE(e.manager_minutes, 0) AS manager_minutes,
-    COALESCE(e.rep_minutes, 0) AS rep_minutes
-"""
-_COUNTED = ("urgent", "routine_answered", "routine_solved_alone", "solved_alone", "repeats",
-            "supportable")  # fmt: skip
-_SUMMED = ("manager_minutes", "rep_minutes")
-_WEEKS_AND_EDGES_SQL = (
-    "SELECT GROUPING(c.week_start) = 1 AS by_rep, c.rep_id, c.week_start, "  # noqa: S608 - constants; values are bound
-    "SUM(c.escalations)::bigint AS escalations, "
-    + ", ".join(f"SUM(c.{name})::bigint AS {name}" for name in _COUNTED + _SUMMED)
-    + """
-FROM (
-    SELECT w.rep_id, w.week_start, w.escalations, """
-    + ", ".join(f"w.{name}" for name in _COUNTED + _SUMMED)
-    + """
+# figure is counted from the escalations, per rep, per week (`_weeks_counted`) and per topic.
+#
+# Every branch of the per-rep statement yields the same columns: the rep, the local week, the
+# figures in the order of Figures' fields, then the trend's "solved alone", which counts urgent
+# escalations too. A row of the result is the rep, their figures (so Figures(*row[...]) needs
+# no dict per rep), their name, address and team.
+_SUMMED_FIGURES = tuple(f.name for f in fields(Figures) if f.type is int)
+_FIGURE_COLUMNS = slice(1, 1 + len(_SUMMED_FIGURES))
+_NAME_COLUMNS = slice(_FIGURE_COLUMNS.stop, _FIGURE_COLUMNS.stop + 3)
+# PostgreSQL's rows end with the grouping (a rep's row, or a week's), the week and its count.
+_BY_REP, _WEEK, _TREND_SOLVED_ALONE = range(_NAME_COLUMNS.stop, _NAME_COLUMNS.stop + 3)
+_FROM_WEEKS = """
+    SELECT w.rep_id AS rep_id, w.week_start AS week_start, w.escalations AS escalations,
+           w.urgent AS urgent, w.routine_answered AS routine_answered,
+           w.routine_solved_alone AS solved_alone, w.repeats AS repeats,
+           w.supportable AS supportable, w.manager_minutes AS manager_minutes,
+           w.rep_minutes AS rep_minutes, 0 AS detours, 0 AS detour_minutes,
+           w.solved_alone AS trend_solved_alone
     FROM dependency_escalationweek w
     {team_join_w}
     WHERE w.organization_id = %(organization_id)s
       AND w.week_start >= %(weeks_from)s AND w.week_start < %(weeks_until)s
       {filters_w}
-    UNION ALL
-    SELECT r.rep_id, r.week_start, 1, """
-    + ", ".join(f"r.{name}::int" for name in _COUNTED)
-    + ", "
-    + ", ".join(f"r.{name}" for name in _SUMMED)
-    + """
-    FROM (
-        SELECT e.rep_id,
-               (date_trunc('week', e.occurred_at AT TIME ZONE %(time_zone)s))::date AS week_start,
-               """
-    + _ROW_FIGURES
-    + """
-        FROM dependency_escalation e
-        {team_join_e}
-        WHERE e.organization_id = %(organization_id)s
-          AND ((e.occurred_at >= %(since)s AND e.occurred_at < %(edge_until)s)
-               OR (e.occurred_at >= %(edge_since)s AND e.occurred_at < %(until)s))
-          {filters_e}
-    ) r
-) c
-GROUP BY GROUPING SETS ((c.rep_id), (c.week_start))
 """
+_FROM_ESCALATIONS = """
+    SELECT e.rep_id AS rep_id, {week} AS week_start, 1 AS escalations,
+           CASE WHEN e.urgency = %(urgent)s THEN 1 ELSE 0 END AS urgent,
+           CASE WHEN e.urgency = %(routine)s AND e.outcome <> '' THEN 1 ELSE 0 END
+               AS routine_answered,
+           CASE WHEN e.urgency = %(routine)s AND e.outcome = %(solved_alone)s THEN 1 ELSE 0 END
+               AS solved_alone,
+           CASE WHEN e.repeats_topic THEN 1 ELSE 0 END AS repeats,
+           CASE WHEN e.outcome = %(redirected)s OR e.topic_id IN (
+               SELECT t.id FROM dependency_topic t WHERE t.organization_id = %(organization_id)s
+               AND (t.handled_by_team_id IS NOT NULL OR t.handled_by_member_id IS NOT NULL)
+           ) THEN 1 ELSE 0 END AS supportable,
+           COALESCE(e.manager_minutes, 0) AS manager_minutes,
+           COALESCE(e.rep_minutes, 0) AS rep_minutes, 0 AS detours, 0 AS detour_minutes,
+           CASE WHEN e.outcome = %(solved_alone)s THEN 1 ELSE 0 END AS trend_solved_alone
+    FROM dependency_escalation e
+    {team_join_e}
+    WHERE e.organization_id = %(organization_id)s AND {period}
+      {filters_e}
+"""
+# COUNT(*), not COUNT(id): the covering index detour_report_idx then answers alone (an
+# index-only scan; counting ids read every detour's row: 25 000 pages for a year).
+_FROM_DETOURS = """
+    SELECT d.rep_id, NULL, 0, 0, 0, 0, 0, 0, 0, 0, COUNT(*), SUM(d.minutes), 0
+    FROM dependency_servicedetour d
+    {team_join_d}
+    WHERE d.organization_id = %(organization_id)s
+      AND d.occurred_at >= %(since)s AND d.occurred_at < %(until)s
+      {filters_d}
+    GROUP BY d.rep_id
+"""
+_SUMS = ", ".join(f"CAST(SUM(c.{name}) AS bigint) AS {name}" for name in _SUMMED_FIGURES)
+
+
+def _named(grouped: str, extra: str = "") -> str:
+    """The per-rep rows of `grouped` with the rep's name, address and team."""
+    figures = ", ".join(f"g.{name}" for name in _SUMMED_FIGURES)
+    return (
+        f"SELECT g.rep_id, {figures}, u.full_name, u.email, team.name{extra} "  # noqa: S608 - constants
+        f"FROM ({grouped}) g "
+        "LEFT JOIN tenancy_membership p ON p.id = g.rep_id "
+        "AND p.organization_id = %(organization_id)s "
+        "LEFT JOIN accounts_user u ON u.id = p.user_id "
+        "LEFT JOIN tenancy_team team ON team.id = p.team_id"
+    )
+
+
+_PER_REP_AND_WEEK_SQL = _named(
+    f"SELECT c.rep_id, {_SUMS}, GROUPING(c.week_start) = 1 AS by_rep, c.week_start, "  # noqa: S608
+    "CAST(SUM(c.trend_solved_alone) AS bigint) AS trend_solved_alone "
+    f"FROM ({_FROM_WEEKS} UNION ALL {_FROM_ESCALATIONS} UNION ALL {_FROM_DETOURS}) c "
+    "GROUP BY GROUPING SETS ((c.rep_id), (c.week_start))",
+    extra=", g.by_rep, g.week_start, g.trend_solved_alone",
 )
+_PER_REP_SQL = _named(
+    f"SELECT c.rep_id, {_SUMS} FROM ({_FROM_ESCALATIONS} UNION ALL {_FROM_DETOURS}) c "  # noqa: S608
+    "GROUP BY c.rep_id"
+)
+_EDGE_DAYS = """((e.occurred_at >= %(since)s AND e.occurred_at < %(edge_until)s)
+               OR (e.occurred_at >= %(edge_since)s AND e.occurred_at < %(until)s))"""
+_LOCAL_WEEK = "(date_trunc('week', e.occurred_at AT TIME ZONE %(time_zone)s))::date"
+_WHOLE_PERIOD = "e.occurred_at >= %(since)s AND e.occurred_at < %(until)s"
+
 # Topics: the organisation's weekly topic counts when the report is the whole organisation's;
-# otherwise the period's escalations of the reps in the report.
-_TOPICS_FROM_WEEKS_SQL = """
-SELECT c.topic_key, SUM(c.n) AS escalations FROM (
-    SELECT t.topic_key, t.escalations AS n FROM dependency_topicweek t
-    WHERE t.organization_id = %(organization_id)s
-      AND t.week_start >= %(weeks_from)s AND t.week_start < %(weeks_until)s
-    UNION ALL
-    SELECT COALESCE(e.topic_id, 0), 1 FROM dependency_escalation e
-    WHERE e.organization_id = %(organization_id)s
-      AND ((e.occurred_at >= %(since)s AND e.occurred_at < %(edge_until)s)
-           OR (e.occurred_at >= %(edge_since)s AND e.occurred_at < %(until)s))
-) c
-GROUP BY c.topic_key
+# otherwise the period's escalations of the reps in the report. Each with its name and who
+# really handles it (a person's name, else a team's).
+_TOPICS_FROM_WEEKS = """
+    SELECT c.topic_key, SUM(c.n) AS escalations FROM (
+        SELECT t.topic_key, t.escalations AS n FROM dependency_topicweek t
+        WHERE t.organization_id = %(organization_id)s
+          AND t.week_start >= %(weeks_from)s AND t.week_start < %(weeks_until)s
+        UNION ALL
+        SELECT COALESCE(e.topic_id, 0), 1 FROM dependency_escalation e
+        WHERE e.organization_id = %(organization_id)s AND {period}
+    ) c
+    GROUP BY c.topic_key
 """
-_TOPICS_SQL = """
-SELECT COALESCE(e.topic_id, 0) AS topic_key, COUNT(*) AS escalations
-FROM dependency_escalation e
-{team_join_e}
-WHERE e.organization_id = %(organization_id)s
-  AND e.occurred_at >= %(since)s AND e.occurred_at < %(until)s
-  {filters_e}
-GROUP BY 1
-"""
-_PER_REP_SQL = (
-    "SELECT r.rep_id, COUNT(*) AS escalations, "  # noqa: S608 - constants; values are bound
-    + ", ".join(f"SUM(CASE WHEN r.{n} THEN 1 ELSE 0 END) AS {n}" for n in _COUNTED)
-    + ", "
-    + ", ".join(f"SUM(r.{n}) AS {n}" for n in _SUMMED)
-    + " FROM (SELECT e.rep_id, "
-    + _ROW_FIGURES
-    + """
+_TOPICS_COUNTED = """
+    SELECT COALESCE(e.topic_id, 0) AS topic_key, COUNT(*) AS escalations
     FROM dependency_escalation e
     {team_join_e}
     WHERE e.organization_id = %(organization_id)s
       AND e.occurred_at >= %(since)s AND e.occurred_at < %(until)s
-      {filters_e}) r
-    GROUP BY r.rep_id
+      {filters_e}
+    GROUP BY 1
 """
-)
 
 
-def _people(member_ids: list[int]) -> dict[int, ReportPerson]:
-    teams: dict[str, ReportTeam] = {}
-    people = {}
-    for pk, full_name, email, team_name in Membership.objects.filter(pk__in=member_ids).values_list(
-        "pk", "user__full_name", "user__email", "team__name"
-    ):
-        name = display_name_of(full_name, email)
-        team = teams.setdefault(team_name, ReportTeam(team_name)) if team_name else None
-        people[pk] = ReportPerson(pk=pk, display_name=name, team=team)
-    return people
+def _topics_named(counted: str) -> str:
+    return (
+        "SELECT c.topic_key, c.escalations, topic.name, "  # noqa: S608 - constants
+        "COALESCE(NULLIF(handler.full_name, ''), handling_team.name, '') "
+        f"FROM ({counted}) c "
+        "LEFT JOIN dependency_topic topic ON topic.id = c.topic_key "
+        "AND topic.organization_id = %(organization_id)s "
+        "LEFT JOIN tenancy_membership handling ON handling.id = topic.handled_by_member_id "
+        "LEFT JOIN accounts_user handler ON handler.id = handling.user_id "
+        "LEFT JOIN tenancy_team handling_team ON handling_team.id = topic.handled_by_team_id"
+    )
+
+
+_TOPICS_FROM_WEEKS_SQL = _topics_named(_TOPICS_FROM_WEEKS)
+_TOPICS_SQL = _topics_named(_TOPICS_COUNTED)
 
 
 def _whole_weeks(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
@@ -377,11 +401,12 @@ def _whole_weeks(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     return (first, until) if first < until else (first, first)
 
 
-def _escalation_figures(
+def _report_rows(
     *, organization: Organization, start: dt.date, end: dt.date, scope: set[int] | None,
     team_id: int | None, rep_id: int | None,
-) -> tuple[list[dict], dict[dt.date, tuple[int, int]], dict[int | None, int]]:  # fmt: skip
-    """Per-rep figures, per-week (escalations, solved alone) and per-topic counts."""
+) -> tuple[list[tuple], dict[dt.date, tuple[int, int]], list[tuple]]:  # fmt: skip
+    """Per-rep rows (the rep, their figures, name, address and team), per-week (escalations,
+    solved alone) and per-topic rows (topic or None, escalations, name, handled by)."""
     if organization.pk != require_organization_id():
         raise TenantMismatch("The report's organisation is not the current one.")
     tz, since, until = _bounds(organization, start, end)
@@ -406,29 +431,33 @@ def _escalation_figures(
                               postgresql=postgresql)  # fmt: skip
     whole_organization = scope is None and team_id is None and rep_id is None
     if postgresql:
-        rows = _fetch(_WEEKS_AND_EDGES_SQL.format(**clauses), params)
-        rep_rows = [row for row in rows if row["by_rep"]]
+        per_rep = _PER_REP_AND_WEEK_SQL.format(week=_LOCAL_WEEK, period=_EDGE_DAYS, **clauses)
+        topics = (_TOPICS_FROM_WEEKS_SQL if whole_organization else _TOPICS_SQL).format(
+            period=_EDGE_DAYS, **clauses
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"{per_rep};\n{topics}", params)  # one round trip for both
+            rows = cursor.fetchall()
+            cursor.nextset()
+            topic_rows = cursor.fetchall()
+        rep_rows = [row for row in rows if row[_BY_REP]]
         week_rows = {
-            row["week_start"]: (row["escalations"], row["solved_alone"])
+            row[_WEEK]: (row[_FIGURE_COLUMNS.start], row[_TREND_SOLVED_ALONE])
             for row in rows
-            if not row["by_rep"]
+            if not row[_BY_REP] and row[_WEEK] is not None  # detours have no week
         }
-        topics_sql = _TOPICS_FROM_WEEKS_SQL if whole_organization else _TOPICS_SQL
-    else:
-        rep_rows = _fetch(_PER_REP_SQL.format(**clauses), params)
-        week_rows = _weeks_counted(organization, since, until, scope, team_id, rep_id)
-        topics_sql = _TOPICS_SQL
-    for row in rep_rows:
-        row["solved_alone"] = row.pop("routine_solved_alone")
-    topic_counts = {
-        row["topic_key"] or None: row["escalations"]
-        for row in _fetch(topics_sql.format(**clauses), params)
-    }
-    return rep_rows, week_rows, topic_counts
+        return rep_rows, week_rows, topic_rows
+    with connection.cursor() as cursor:
+        cursor.execute(_PER_REP_SQL.format(week="NULL", period=_WHOLE_PERIOD, **clauses), params)
+        rep_rows = cursor.fetchall()
+        cursor.execute(_TOPICS_SQL.format(**clauses), params)
+        topic_rows = cursor.fetchall()
+    week_rows = _weeks_counted(organization, since, until, scope, team_id, rep_id)
+    return rep_rows, week_rows, topic_rows
 
 
 def _filter_clauses(params: dict, *, scope, team_id, rep_id, postgresql: bool) -> dict:
-    """The SQL for the report's filters, for the weeks (w) and the escalations (e)."""
+    """The SQL for the report's filters, for the weeks (w), escalations (e) and detours (d)."""
     filters, team_join = [], ""
     if scope is not None:
         if postgresql:
@@ -450,48 +479,26 @@ def _filter_clauses(params: dict, *, scope, team_id, rep_id, postgresql: bool) -
         filters.append("AND {t}.rep_id = %(rep_id)s")
         params["rep_id"] = rep_id
     where = " ".join(filters)
-    return {
-        "filters_w": where.replace("{t}", "w"), "filters_e": where.replace("{t}", "e"),
-        "team_join_w": team_join.replace("{t}", "w"),
-        "team_join_e": team_join.replace("{t}", "e"),
-    }  # fmt: skip
+    clauses = {}
+    for alias in ("w", "e", "d"):  # weekly sums, escalations, detours
+        clauses[f"filters_{alias}"] = where.replace("{t}", alias)
+        clauses[f"team_join_{alias}"] = team_join.replace("{t}", alias)
+    return clauses
 
 
-def _fetch(sql: str, params: dict) -> list[dict]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = [column[0] for column in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _top_topics(topic_counts: dict[int | None, int]) -> list[TopicRow]:
+def _top_topics(topic_rows: list[tuple]) -> list[TopicRow]:
     """The ten topics with the most escalations (ties by name; no topic last among equals)."""
-    topics = Topic.objects.select_related("handled_by_team", "handled_by_member__user").in_bulk(
-        [pk for pk in topic_counts if pk is not None]
-    )
-    rows = []
-    for topic_id, count in topic_counts.items():
-        topic = topics.get(topic_id)
-        handled_by = ""
-        if topic is not None:
-            member = topic.handled_by_member
-            handled_by = (member.user.full_name if member else "") or (
-                topic.handled_by_team.name if topic.handled_by_team else ""
-            )
-        rows.append(
-            TopicRow(
-                topic_id=topic_id,
-                name=topic.name if topic else str(_("Topic needed")),
-                escalations=count,
-                handled_by=handled_by,
-            )
-        )
+    needed = str(_("Topic needed"))
+    rows = [
+        TopicRow(key or None, needed if name is None else name, count, handled_by)
+        for key, count, name, handled_by in topic_rows
+    ]
     rows.sort(key=lambda row: (-row.escalations, row.topic_id is None, row.name))
     return rows[:10]
 
 
 def _in_report(rows, since, until, scope, team_id, rep_id):
-    """The rows (escalations or detours) of the period and of the reps in the report."""
+    """The escalations of the period and of the reps in the report."""
     rows = rows.filter(occurred_at__gte=since, occurred_at__lt=until)
     if scope is not None:
         rows = rows.filter(rep_id__in=scope)

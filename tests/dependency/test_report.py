@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apps.dependency.models import Escalation, ServiceDetour, Topic
-from apps.dependency.reports import ReportNotAllowed, dependency_report
+from apps.dependency.reports import ReportNotAllowed, dependency_report, report_scope
 from apps.dependency.services import escalation_log, escalation_record_outcome
 from apps.tenancy.context import tenant_context
+from apps.tenancy.selectors import reporting_tree_ids
 from tests.factories import MembershipFactory, TeamFactory
 from tests.proof.hypothesis_profiles import examples
 
@@ -129,9 +130,11 @@ def test_the_report_runs_a_fixed_number_of_queries(setup, django_assert_num_quer
     s = setup
     for day in range(1, 20):
         _log(s, s["riley"] if day % 2 else s["jordan"], at(2026, 11, day, 10), s["pricing"])
-    # organisation, reporting lines, per-rep and weekly figures (one statement on PostgreSQL,
-    # two on SQLite), topic counts, detours, members, the top topics' names
-    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 8):
+    # 1 the organisation (none when the request has attached it), 2 the manager's reporting
+    # tree; on PostgreSQL 3 one round trip for the figures per rep and per week with each rep's
+    # detours and name, and the topics with their names; on SQLite 3 per rep, 4 topics and
+    # 5 per week
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 5):
         dependency_report(viewer=s["manager"], start=dt.date(2026, 11, 1),
                           end=dt.date(2026, 11, 30))  # fmt: skip
 
@@ -202,3 +205,33 @@ def test_the_period_runs_from_local_midnight_to_local_midnight(setup):
     )
     assert {row.member.pk: row.figures.escalations for row in report.reps} == {s["riley"].pk: 1}
     assert [p.escalations for p in report.trend if p.week_start == dt.date(2026, 11, 16)] == [1]
+
+
+def test_a_manager_sees_everyone_below_them_however_deep_and_a_loop_ends_the_walk(setup):
+    """The report walks the reporting lines in SQL: the same people as reporting_tree_ids, the
+    manager included, even when the lines loop back (a data error the walk must survive)."""
+    s = setup
+    lead = MembershipFactory(role="manager", reports_to=s["manager"], user__full_name="Lee")
+    deep = MembershipFactory(role="rep", reports_to=lead, user__full_name="Dee")
+    deeper = MembershipFactory(role="rep", reports_to=deep, user__full_name="Di")
+    elsewhere = MembershipFactory(role="rep", reports_to=MembershipFactory(role="manager"))
+    expected = {s["manager"].pk, s["riley"].pk, s["jordan"].pk, lead.pk, deep.pk, deeper.pk}
+    assert (
+        report_scope(s["manager"])
+        == expected
+        == reporting_tree_ids(s["manager"]) | {s["manager"].pk}
+    )
+    assert report_scope(lead) == {lead.pk, deep.pk, deeper.pk}
+    s["manager"].reports_to = deeper  # a loop: the manager now reports to their own report
+    s["manager"].save()
+    assert report_scope(lead) == expected == reporting_tree_ids(lead) | {lead.pk}
+    assert elsewhere.pk not in report_scope(s["manager"])
+
+
+def test_the_reporting_tree_stays_in_the_organisation(setup, outsider):
+    with tenant_context(outsider.organization_id):
+        theirs = MembershipFactory(role="manager")
+        their_rep = MembershipFactory(role="rep", reports_to=theirs)
+        assert report_scope(theirs) == {theirs.pk, their_rep.pk}
+    ours = {setup["manager"].pk, setup["riley"].pk, setup["jordan"].pk}
+    assert report_scope(setup["manager"]) == ours
