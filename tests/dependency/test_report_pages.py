@@ -124,6 +124,26 @@ def test_the_report_page_costs_the_same_queries_with_more_data(team, org, client
     assert count() == small
 
 
+def test_each_row_is_escaped_and_labels_its_cells_for_phones(team, org, client_for):
+    team["jo"].user.full_name = "Jo <b>&</b> Co"
+    team["jo"].user.save()
+    team["jo"].team = TeamFactory(name="R&D <East>")
+    team["jo"].save()
+    body = client_for(team["manager"]).get(url("dependency_report", org)).content.decode()
+    path = url("dependency_rep_report", org, member_id=team["jo"].pk)
+    assert (
+        f'<th scope="row"><a href="{path}">Jo &lt;b&gt;&amp;&lt;/b&gt; Co</a>'
+        '<br><small class="muted">R&amp;D &lt;East&gt;</small></th>'
+    ) in body
+    jo_row = body[body.index(f'<a href="{path}">') : body.index("</tr>", body.index(path))]
+    cells = re.findall(r'<td class="num" data-label="([^"]+)">(.*?)</td>', jo_row)
+    assert cells == [
+        ("Escalations", "1"), ("Per week", "0.1"), ("Urgent", "0%"),
+        ("Solved alone", '100% <small class="muted">(1/1)</small>'), ("Repeats", "0"),
+        ("Could go to support", "0%"), ("Detours", "0"), (f"Cost ({org.currency})", "0.00"),
+    ]  # fmt: skip
+
+
 def test_the_outsider_sees_nothing_of_ours(team, outsider, api_client_for):
     data = api_client_for(outsider).get("/api/v1/reports/dependency/").json()
     assert data["reps"] == []
