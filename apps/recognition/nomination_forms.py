@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.widgets import FastSelect
@@ -18,6 +19,7 @@ from apps.recognition.nomination_models import (
     Nomination,
     NominationLink,
 )
+from apps.recognition.nomination_selectors import HelperGroups
 from apps.recognition.nomination_services import (
     CONSENT_REQUIRED,
     HELPER_REQUIRED,
@@ -25,9 +27,7 @@ from apps.recognition.nomination_services import (
     LINK_LABEL_REQUIRED,
     NOMINEE_NOT_ELIGIBLE,
     STORY_REQUIRED,
-    PublicHelper,
     eligible_helpers,
-    public_helpers,
 )
 from apps.tenancy.models import Membership, Team
 
@@ -113,38 +113,31 @@ def _helper_label(member: Membership) -> str:
     return f"{member.display_name} ({member.team.name})"
 
 
+class _Canonical(BaseChoiceIterator):
+    """Choices already in Django's canonical form (pairs, groups as lists of pairs): Django
+    would otherwise walk a list of hundreds again, twice (for the field, then its widget)."""
+
+    def __init__(self, choices: list):
+        self.choices = choices
+
+    def __iter__(self):
+        return iter(self.choices)
+
+
 class NomineeField(forms.ChoiceField):
     """The helper, from the people the public may see (grouped by team), or "I don't know their
     name". Cleans to a Membership, `UNKNOWN_HELPER`, or None when nothing was picked."""
 
     widget = FastSelect
 
-    def __init__(self, *, helpers: list[PublicHelper], first_team_id: int | None, **kwargs):
-        self.helper_ids = {str(helper.pk) for helper in helpers}
-        super().__init__(choices=self._grouped(helpers, first_team_id), **kwargs)
-
-    @staticmethod
-    def _grouped(helpers: list[PublicHelper], first_team_id: int | None) -> list:
-        groups: dict[str, list] = {}
-        no_team = []
-
-        def position(helper: PublicHelper) -> tuple:
-            # The link's team first, then teams by name, then people without a team; names
-            # keep the alphabetical order of `public_helpers()` (the sort is stable).
-            first = first_team_id is not None and helper.team_id == first_team_id
-            return (not first, helper.team_id is None, helper.team_name or "")
-
-        for helper in sorted(helpers, key=position):
-            if helper.team_id is None:
-                no_team.append((str(helper.pk), helper.name))
-            else:
-                groups.setdefault(helper.team_name, []).append((str(helper.pk), helper.name))
+    def __init__(self, *, helper_groups: HelperGroups, **kwargs):
+        self.helper_ids = {pk for _team, people in helper_groups for pk, _name in people}
         choices: list = [("", _("Choose a name…"))]
-        choices += list(groups.items())
-        if no_team:
-            choices.append((_("Other teams"), no_team))
+        choices += [
+            (_("Other teams") if team is None else team, people) for team, people in helper_groups
+        ]
         choices.append((UNKNOWN_HELPER, _("I don't know their name")))
-        return choices
+        super().__init__(choices=_Canonical(choices), **kwargs)
 
     def clean(self, value):
         value = super().clean(value)
@@ -214,10 +207,25 @@ class NominationPublicForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
-    def __init__(self, *args, link: NominationLink, organization_name: str, **kwargs):
-        helpers = public_helpers()
+    def __init__(
+        self,
+        *args,
+        link: NominationLink,
+        organization_name: str,
+        helper_groups: HelperGroups,
+        **kwargs,
+    ):
+        nominee = NomineeField(
+            label=_("Who helped you?"),
+            helper_groups=helper_groups,
+            # Not required as a field: "I don't know their name" needs a description instead;
+            # `clean` asks for one or the other. Browsers still insist on a choice.
+            required=False,
+            widget=FastSelect(attrs={"required": True}),
+            error_messages={"invalid_choice": _(NOMINEE_NOT_ELIGIBLE)},
+        )
         initial = kwargs.setdefault("initial", {})
-        if link.preselected_member_id and any(m.pk == link.preselected_member_id for m in helpers):
+        if link.preselected_member_id and str(link.preselected_member_id) in nominee.helper_ids:
             initial.setdefault("nominee", str(link.preselected_member_id))
         elif link.preselected_team_id and link.preselected_team is not None:
             initial.setdefault(
@@ -225,16 +233,7 @@ class NominationPublicForm(forms.Form):
                 _("Someone in the %(team)s team") % {"team": link.preselected_team.name},
             )
         super().__init__(*args, **kwargs)
-        self.fields["nominee"] = NomineeField(
-            label=_("Who helped you?"),
-            helpers=helpers,
-            first_team_id=link.preselected_team_id,
-            # Not required as a field: "I don't know their name" needs a description instead;
-            # `clean` asks for one or the other. Browsers still insist on a choice.
-            required=False,
-            widget=FastSelect(attrs={"required": True}),
-            error_messages={"invalid_choice": _(NOMINEE_NOT_ELIGIBLE)},
-        )
+        self.fields["nominee"] = nominee
         self.fields["consent"].label = _(
             "I agree that %(organization)s may share what I wrote, with my name and company "
             "if I gave them, with the person I named, their manager and their colleagues."

@@ -27,6 +27,7 @@ from apps.recognition.nomination_models import (
     Nomination,
     NominationLink,
 )
+from apps.recognition.nomination_selectors import link_for_public_form, public_helper_groups
 from apps.recognition.nomination_services import (
     CONSENT_REQUIRED,
     HELPER_REQUIRED,
@@ -170,6 +171,84 @@ def test_the_links_preselected_team_comes_first_and_prefills_the_description(
     body = customer.get(form_url(link)).content.decode()
     assert body.index("Customer care") < body.index("Accounts team")
     assert "Someone in the Customer care team" in body
+
+
+# --- One helper list for every customer, read again when the people change --------------------
+# PostgreSQL bumps the organisation's content version on every write to memberships, teams and
+# names (migration core/0007); the list is kept under it. SQLite keeps no versions.
+
+versions_kept = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="versions are kept by PostgreSQL triggers"
+)
+
+
+def _form_queries(client: Client, link: NominationLink) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(form_url(link)).status_code == 200
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def _reads_helpers(queries: list[str]) -> bool:
+    return any('FROM "tenancy_membership"' in sql for sql in queries)
+
+
+@versions_kept
+def test_the_next_customer_gets_the_helper_list_without_reading_it(org, link, helper, customer):
+    first = _form_queries(customer, link)
+    assert _reads_helpers(first)
+    again = _form_queries(Client(), link)
+    # Route, tenant setting (set and reset), link with the version: no helpers.
+    assert not _reads_helpers(again)
+    assert len(again) == len(first) - 1
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite (the demo) keeps nothing")
+def test_without_versions_every_form_reads_the_helper_list(org, link, helper, customer):
+    assert _reads_helpers(_form_queries(customer, link))
+    assert _reads_helpers(_form_queries(customer, link))
+
+
+@versions_kept
+def test_a_change_to_the_people_shows_on_the_next_form(org, link, helper, support_team, customer):
+    def body() -> str:
+        return customer.get(form_url(link)).content.decode()
+
+    assert "Casey Helper" in body()
+    MembershipFactory(role="support", team=support_team, user__full_name="Newt Newcomer")
+    assert "Newt Newcomer" in body()
+    helper.user.full_name = "Casey Renamed"
+    helper.user.save()
+    assert "Casey Renamed" in body()
+    support_team.name = "Customer happiness"
+    support_team.save()
+    assert '<optgroup label="Customer happiness">' in body()
+    helper.accepts_nominations = False
+    helper.save()
+    assert "Casey Renamed" not in body()
+
+
+@versions_kept
+def test_each_link_keeps_its_own_order_and_each_organisation_its_own_people(
+    org, rep, helper, outsider, customer
+):
+    other_team = TeamFactory(name="Accounts team", kind="admin")
+    MembershipFactory(role="support", team=other_team, user__full_name="Abe Accounts")
+    care_first = nomination_link_create(creator=rep, label="Care", preselected_team=helper.team)
+    accounts_first = nomination_link_create(creator=rep, label="Acc", preselected_team=other_team)
+    with tenant_context(outsider.organization_id):
+        their_team = TeamFactory(name="Accounts team", kind="admin")
+        MembershipFactory(role="support", team=their_team, user__full_name="Olga Otherorg")
+        their_link = nomination_link_create(creator=outsider, label="Theirs")
+    for _twice in range(2):
+        care = customer.get(form_url(care_first)).content.decode()
+        accounts = customer.get(form_url(accounts_first)).content.decode()
+        theirs = customer.get(form_url(their_link)).content.decode()
+        assert care.index("Customer care") < care.index("Accounts team")
+        assert accounts.index("Accounts team") < accounts.index("Customer care")
+        assert "Olga Otherorg" not in care + accounts
+        assert "Olga Otherorg" in theirs
+        assert "Abe Accounts" not in theirs
+        assert "Casey Helper" not in theirs
 
 
 def test_a_logged_in_member_opening_a_link_sees_the_customer_page(org, link, rep, client_for):
@@ -601,7 +680,10 @@ def test_the_helper_list_reads_as_djangos_own_select_would(org, rep, helper, sup
     MembershipFactory(role="support", team=support_team, user__full_name='Zoë "Zed" <O\'Hara>')
     MembershipFactory(role="support", team=None, user__full_name="Nora Noteam")
     link = nomination_link_create(creator=rep, label="For Casey", preselected_member=helper)
-    field = NominationPublicForm(link=link, organization_name=org.name)["nominee"]
+    link = link_for_public_form(link_id=link.pk)
+    field = NominationPublicForm(
+        link=link, organization_name=org.name, helper_groups=public_helper_groups(link=link)
+    )["nominee"]
     ours = str(field)
     django_select = forms.Select(attrs={"required": True}, choices=field.field.choices)
     theirs = field.as_widget(widget=django_select)

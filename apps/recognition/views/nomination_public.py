@@ -16,6 +16,7 @@ from apps.core.forms import apply_application_error
 from apps.core.requests import client_ip
 from apps.recognition.nomination_forms import NominationPublicForm
 from apps.recognition.nomination_models import NominationLink
+from apps.recognition.nomination_selectors import link_for_public_form, public_helper_groups
 from apps.recognition.nomination_services import (
     LinkGone,
     check_link_usable,
@@ -38,12 +39,10 @@ def _route_for(token: str) -> GlobalRoute:
     return route
 
 
-def _link(route: GlobalRoute, *related: str) -> NominationLink:
+def _link(route: GlobalRoute) -> NominationLink:
     """Inside the route's organisation: the link, with its organisation (a global table) in the
     same query."""
-    link = NominationLink.objects.select_related("organization", *related).filter(
-        pk=route.object_id
-    )
+    link = NominationLink.objects.select_related("organization").filter(pk=route.object_id)
     link = link.first()
     if link is None:
         raise Http404
@@ -61,7 +60,9 @@ def _private(response: HttpResponse) -> HttpResponse:
 def form(request: HttpRequest, token: str) -> HttpResponse:
     route = _route_for(token)
     with tenant_context(route.organization_id):
-        link = _link(route, "preselected_team")
+        link = link_for_public_form(link_id=route.object_id)
+        if link is None:
+            raise Http404
         organization = link.organization
         context = {"target_organization": organization, "token": token}
         try:
@@ -69,10 +70,13 @@ def form(request: HttpRequest, token: str) -> HttpResponse:
         except LinkGone:
             return _gone(request, context)
 
+        form_arguments = {
+            "link": link,
+            "organization_name": organization.name,
+            "helper_groups": public_helper_groups(link=link),
+        }
         if request.method == "POST":
-            form = NominationPublicForm(
-                request.POST, link=link, organization_name=organization.name
-            )
+            form = NominationPublicForm(request.POST, **form_arguments)
             if form.is_trap_sprung:
                 return redirect("nomination_thanks", token=token)
             # Only submissions that would be written count against the limits: a customer who
@@ -89,7 +93,7 @@ def form(request: HttpRequest, token: str) -> HttpResponse:
                 else:
                     return redirect("nomination_thanks", token=token)
         else:
-            form = NominationPublicForm(link=link, organization_name=organization.name)
+            form = NominationPublicForm(**form_arguments)
         return _private(
             render(request, "recognition/nomination_public.html", {**context, "form": form})
         )
