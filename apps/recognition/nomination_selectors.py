@@ -8,9 +8,6 @@ Two audiences, kept apart on purpose:
   for the wall and the recognition pages leave that column out.
 """
 
-from django.conf import settings
-from django.core.cache import caches
-from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from apps.core.models import ContentVersion
@@ -158,45 +155,23 @@ def links_of(member: Membership) -> QuerySet[NominationLink]:
 
 def link_for_public_form(*, link_id: int) -> NominationLink | None:
     """The link a customer opened, with its organisation (a global table) and preselected team
-    and, as `people_version`, the version of what the organisation's recognition pages show,
-    which keys its helper list (`public_helper_groups`): one query."""
-    people_version = ContentVersion.objects.filter(
+    and, as `recognition_version`, the organisation's version of what its recognition pages
+    show (apps/core/fragments.py), which keys the kept blank form: one query."""
+    recognition_version = ContentVersion.objects.filter(
         organization_id=OuterRef("organization_id"), area=ContentVersion.Area.RECOGNITION
     ).values("version")[:1]
-    return (
-        NominationLink.objects.select_related("organization", "preselected_team")
-        .annotate(people_version=Subquery(people_version))
-        .filter(pk=link_id)
-        .first()
+    links = NominationLink.objects.select_related("organization", "preselected_team").annotate(
+        recognition_version=Subquery(recognition_version)
     )
+    try:
+        return links.get(pk=link_id)  # not `first()`: nothing to order
+    except NominationLink.DoesNotExist:
+        return None
 
 
-def public_helper_groups(*, link: NominationLink) -> HelperGroups:
-    """Whom a customer may name through `link` (`public_helpers()`), by team: the link's team
-    first, then teams by name, then people without a team; names alphabetically.
-
-    A large organisation lists hundreds of helpers and every customer opening a link reads the
-    same list, so it is kept in this process's memory (the fragment cache) under the version
-    `link_for_public_form` read: PostgreSQL bumps it on every write to memberships, teams,
-    users' names and the organisation (migration core/0007), and it was read before the list,
-    so a kept list is never older than its key. SQLite keeps no versions: there (the demo)
-    every form reads the list.
-    """
-    if settings.FRAGMENT_CACHE_SECONDS <= 0 or connection.vendor != "postgresql":
-        return _grouped(link.preselected_team_id)
-    key = (
-        f"nomination-helpers:{link.organization_id}:recognition@{link.people_version or 0}:"
-        f"team{link.preselected_team_id}"
-    )
-    cache = caches["fragments"]
-    groups = cache.get(key)
-    if groups is None:
-        groups = _grouped(link.preselected_team_id)
-        cache.set(key, groups, settings.FRAGMENT_CACHE_SECONDS)
-    return groups
-
-
-def _grouped(first_team_id: int | None) -> HelperGroups:
+def public_helper_groups(*, first_team_id: int | None) -> HelperGroups:
+    """Whom a customer may name (`public_helpers()`), by team: `first_team_id`'s team first,
+    then teams by name, then people without a team; names alphabetically (one query)."""
     groups: dict[int | None, tuple[str | None, list[tuple[str, str]]]] = {}
     for helper in public_helpers():  # by name: each group keeps that order
         group = groups.setdefault(helper.team_id, (helper.team_name, []))

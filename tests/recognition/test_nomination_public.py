@@ -27,7 +27,7 @@ from apps.recognition.nomination_models import (
     Nomination,
     NominationLink,
 )
-from apps.recognition.nomination_selectors import link_for_public_form, public_helper_groups
+from apps.recognition.nomination_selectors import public_helper_groups
 from apps.recognition.nomination_services import (
     CONSENT_REQUIRED,
     HELPER_REQUIRED,
@@ -173,9 +173,10 @@ def test_the_links_preselected_team_comes_first_and_prefills_the_description(
     assert "Someone in the Customer care team" in body
 
 
-# --- One helper list for every customer, read again when the people change --------------------
-# PostgreSQL bumps the organisation's content version on every write to memberships, teams and
-# names (migration core/0007); the list is kept under it. SQLite keeps no versions.
+# --- One blank form for every customer, computed again when what it shows changes ------------
+# PostgreSQL bumps the organisation's content version on every write to memberships, teams,
+# names and the organisation (migration core/0007); the blank form is kept under it and the
+# link's preselection. SQLite keeps no versions: there every form is computed.
 
 versions_kept = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="versions are kept by PostgreSQL triggers"
@@ -192,24 +193,43 @@ def _reads_helpers(queries: list[str]) -> bool:
     return any('FROM "tenancy_membership"' in sql for sql in queries)
 
 
+def _csrf_token(body: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+
+
 @versions_kept
-def test_the_next_customer_gets_the_helper_list_without_reading_it(org, link, helper, customer):
+def test_the_next_customer_gets_the_kept_form_without_reading_the_helpers(
+    org, link, helper, customer
+):
     first = _form_queries(customer, link)
     assert _reads_helpers(first)
     again = _form_queries(Client(), link)
-    # Route, tenant setting (set and reset), link with the version: no helpers.
+    # Route, tenant setting (set and reset), the link with its version: not the helpers.
     assert not _reads_helpers(again)
     assert len(again) == len(first) - 1
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite (the demo) keeps nothing")
-def test_without_versions_every_form_reads_the_helper_list(org, link, helper, customer):
+def test_without_versions_every_form_is_computed(org, link, helper, customer):
     assert _reads_helpers(_form_queries(customer, link))
     assert _reads_helpers(_form_queries(customer, link))
+
+
+def test_each_customer_posts_the_kept_form_with_their_own_csrf_token(org, link, helper):
+    ann, bob = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    ann_token = _csrf_token(ann.get(form_url(link)).content.decode())
+    bob_token = _csrf_token(bob.get(form_url(link)).content.decode())
+    assert ann_token != bob_token
+    assert "csrf-token-of-the-request" not in bob.get(form_url(link)).content.decode()
+    response = bob.post(form_url(link), {**answers(helper), "csrfmiddlewaretoken": bob_token})
+    assert response.status_code == 302
+    assert Nomination.objects.count() == 1
 
 
 @versions_kept
-def test_a_change_to_the_people_shows_on_the_next_form(org, link, helper, support_team, customer):
+def test_a_change_to_what_the_form_shows_shows_on_the_next_one(
+    org, link, helper, support_team, customer
+):
     def body() -> str:
         return customer.get(form_url(link)).content.decode()
 
@@ -225,10 +245,16 @@ def test_a_change_to_the_people_shows_on_the_next_form(org, link, helper, suppor
     helper.accepts_nominations = False
     helper.save()
     assert "Casey Renamed" not in body()
+    org.name = "Renamed Supplies"
+    org.save()
+    assert "I agree that Renamed Supplies may share what I wrote" in body()
+    link.preselected_member = MembershipFactory(role="support", user__full_name="Pia Picked")
+    link.save()
+    assert re.search(rf'<option value="{link.preselected_member_id}" selected>Pia Picked<', body())
 
 
 @versions_kept
-def test_each_link_keeps_its_own_order_and_each_organisation_its_own_people(
+def test_each_link_keeps_its_own_form_and_each_organisation_its_own_people(
     org, rep, helper, outsider, customer
 ):
     other_team = TeamFactory(name="Accounts team", kind="admin")
@@ -245,10 +271,13 @@ def test_each_link_keeps_its_own_order_and_each_organisation_its_own_people(
         theirs = customer.get(form_url(their_link)).content.decode()
         assert care.index("Customer care") < care.index("Accounts team")
         assert accounts.index("Accounts team") < accounts.index("Customer care")
+        assert form_url(care_first) in care
+        assert form_url(accounts_first) in accounts
         assert "Olga Otherorg" not in care + accounts
         assert "Olga Otherorg" in theirs
         assert "Abe Accounts" not in theirs
         assert "Casey Helper" not in theirs
+        assert org.name not in theirs
 
 
 def test_a_logged_in_member_opening_a_link_sees_the_customer_page(org, link, rep, client_for):
@@ -680,9 +709,9 @@ def test_the_helper_list_reads_as_djangos_own_select_would(org, rep, helper, sup
     MembershipFactory(role="support", team=support_team, user__full_name='Zoë "Zed" <O\'Hara>')
     MembershipFactory(role="support", team=None, user__full_name="Nora Noteam")
     link = nomination_link_create(creator=rep, label="For Casey", preselected_member=helper)
-    link = link_for_public_form(link_id=link.pk)
+    helper_groups = public_helper_groups(first_team_id=None)
     field = NominationPublicForm(
-        link=link, organization_name=org.name, helper_groups=public_helper_groups(link=link)
+        link=link, organization_name=org.name, helper_groups=helper_groups
     )["nominee"]
     ours = str(field)
     django_select = forms.Select(attrs={"required": True}, choices=field.field.choices)

@@ -5,12 +5,19 @@ inside that organisation's context. An unknown token is a plain 404 that reveals
 revoked, expired or used-up link a friendly 410; a burst of submissions a friendly 429.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import caches
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from apps.core import fragments
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_application_error
 from apps.core.requests import client_ip
@@ -29,6 +36,7 @@ from apps.tenancy.models import GlobalRoute
 
 # Search engines must not index a page that only works through a private link.
 NO_INDEX = "noindex, nofollow"
+FORM_TEMPLATE = "recognition/nomination_public_form.html"
 
 
 def _route_for(token: str) -> GlobalRoute:
@@ -63,40 +71,73 @@ def form(request: HttpRequest, token: str) -> HttpResponse:
         link = link_for_public_form(link_id=route.object_id)
         if link is None:
             raise Http404
-        organization = link.organization
-        context = {"target_organization": organization, "token": token}
+        context = {"target_organization": link.organization, "token": token}
         try:
             check_link_usable(link)
         except LinkGone:
             return _gone(request, context)
 
-        form_arguments = {
-            "link": link,
-            "organization_name": organization.name,
-            "helper_groups": public_helper_groups(link=link),
-        }
-        if request.method == "POST":
-            form = NominationPublicForm(request.POST, **form_arguments)
-            if form.is_trap_sprung:
+        if request.method == "GET":
+            return _form_page(request, context, _blank_form(request, link, context))
+        form = _form(link, request.POST)
+        if form.is_trap_sprung:
+            return redirect("nomination_thanks", token=token)
+        # Only submissions that would be written count against the limits: a customer who
+        # corrects a mistake is never held back by it.
+        if form.is_valid():
+            if not submission_allowed(link=link, client_ip=client_ip(request)):
+                return _busy(request, context, story=form.cleaned_data["story"])
+            try:
+                nomination_submit(link=link, **form.service_arguments())
+            except LinkGone:
+                return _gone(request, context)
+            except ApplicationError as error:
+                apply_application_error(form, error)
+            else:
                 return redirect("nomination_thanks", token=token)
-            # Only submissions that would be written count against the limits: a customer who
-            # corrects a mistake is never held back by it.
-            if form.is_valid():
-                if not submission_allowed(link=link, client_ip=client_ip(request)):
-                    return _busy(request, context, story=form.cleaned_data["story"])
-                try:
-                    nomination_submit(link=link, **form.service_arguments())
-                except LinkGone:
-                    return _gone(request, context)
-                except ApplicationError as error:
-                    apply_application_error(form, error)
-                else:
-                    return redirect("nomination_thanks", token=token)
-        else:
-            form = NominationPublicForm(**form_arguments)
-        return _private(
-            render(request, "recognition/nomination_public.html", {**context, "form": form})
+        form_html = render_to_string(FORM_TEMPLATE, {**context, "form": form}, request)
+        return _form_page(request, context, form_html)
+
+
+def _form(link: NominationLink, data=None) -> NominationPublicForm:
+    return NominationPublicForm(
+        data,
+        link=link,
+        organization_name=link.organization.name,
+        helper_groups=public_helper_groups(first_team_id=link.preselected_team_id),
+    )
+
+
+def _blank_form(request: HttpRequest, link: NominationLink, context: dict) -> SafeString:
+    """The form as a customer opening the link finds it: the same for every one of them (a
+    large organisation's hundreds of helpers included), so it is kept in the fragment cache
+    (apps/core/fragments.py) under what it shows. That is the link and its preselection, and
+    the organisation's recognition version, which PostgreSQL bumps on every write to its
+    people, teams, users' names and the organisation itself (migration core/0007); it was read
+    with the link, before the form is computed, so a kept form is never older than its key.
+    Each request puts its own CSRF token in. SQLite keeps no versions: there (the demo) every
+    form is computed."""
+    if settings.FRAGMENT_CACHE_SECONDS <= 0 or connection.vendor != "postgresql":
+        return render_to_string(FORM_TEMPLATE, {**context, "form": _form(link)}, request)
+    key = (
+        f"nomination-form:{link.organization_id}:recognition@{link.recognition_version or 0}:"
+        f"link{link.pk}:member{link.preselected_member_id}:team{link.preselected_team_id}:"
+        f"{translation.get_language()}"
+    )
+    cache = caches[fragments.CACHE_ALIAS]
+    html = cache.get(key)
+    if html is None:
+        html = fragments.render_for_keeping(
+            FORM_TEMPLATE, {**context, "form": _form(link)}, request
         )
+        cache.set(key, html, settings.FRAGMENT_CACHE_SECONDS)
+    return fragments.with_tokens(request, html)
+
+
+def _form_page(request: HttpRequest, context: dict, form_html: str) -> HttpResponse:
+    return _private(
+        render(request, "recognition/nomination_public.html", {**context, "form_html": form_html})
+    )
 
 
 def _gone(request: HttpRequest, context: dict) -> HttpResponse:
