@@ -131,9 +131,9 @@ def test_the_report_runs_a_fixed_number_of_queries(setup, django_assert_num_quer
     for day in range(1, 20):
         _log(s, s["riley"] if day % 2 else s["jordan"], at(2026, 11, day, 10), s["pricing"])
     # 1 the organisation (none when the request has attached it), 2 the manager's reporting
-    # tree; on PostgreSQL 3 one round trip for the figures per rep and per week with each rep's
-    # detours and name, and the topics with their names; on SQLite 3 per rep, 4 topics and
-    # 5 per week
+    # tree; on PostgreSQL 3 one round trip for three statements (the figures per rep with their
+    # detours and names, the trend's weeks, the topics with their names); on SQLite 3 per rep,
+    # 4 topics and 5 per week
     with django_assert_num_queries(3 if connection.vendor == "postgresql" else 5):
         dependency_report(viewer=s["manager"], start=dt.date(2026, 11, 1),
                           end=dt.date(2026, 11, 30))  # fmt: skip
@@ -235,3 +235,17 @@ def test_the_reporting_tree_stays_in_the_organisation(setup, outsider):
         assert report_scope(theirs) == {theirs.pk, their_rep.pk}
     ours = {setup["manager"].pk, setup["riley"].pk, setup["jordan"].pk}
     assert report_scope(setup["manager"]) == ours
+
+
+def test_namesakes_with_as_many_escalations_keep_one_order(setup):
+    """The table pages through the reps: two people of the same name with the same count must
+    not swap places between requests, or one would show on two pages and the other on none."""
+    s = setup
+    twins = [MembershipFactory(role="rep", reports_to=s["manager"], user__full_name="Alex")
+             for _ in range(3)]  # fmt: skip
+    for rep in reversed(twins):
+        _log(s, rep, at(2026, 11, 3, 9), s["pricing"])
+    report = dependency_report(
+        viewer=s["manager"], start=dt.date(2026, 11, 2), end=dt.date(2026, 11, 8)
+    )
+    assert [row.member.pk for row in report.reps] == sorted(rep.pk for rep in twins)
