@@ -243,6 +243,11 @@ def report(request: HttpRequest, org_slug: str) -> HttpResponse:
     Totals, trend and topics cover every rep; the table shows one page of them."""
     if request.membership.role == Membership.Role.REP:
         return rep_report(request, org_slug, member_id=request.membership.pk)
+    return render(request, "dependency/report.html", report_page_context(request, org_slug))
+
+
+def report_page_context(request: HttpRequest, org_slug: str) -> dict:
+    """Everything the report page shows, computed: the view only renders it."""
     form, period = _period(request)
     figures = _report_or_403(request, **period)
     sort = _sort(request)
@@ -253,26 +258,22 @@ def report(request: HttpRequest, org_slug: str) -> HttpResponse:
     rep_path = reverse(
         "dependency_rep_report", kwargs={"org_slug": org_slug, "member_id": 0}
     ).removesuffix("0/")
-    return render(
-        request,
-        "dependency/report.html",
-        {
-            "form": form,
-            "report": figures,
-            "definitions": DEFINITIONS,
-            "period": period,
-            "page_obj": page,
-            "rows": _table_rows(
-                page, rep_path=rep_path, rep_query=_filter_query(request), currency=figures.currency
-            ),
-            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
-            "sort": sort if sort != DEFAULT_SORT else "",
-            "headers": _sort_headers(request, sort),
-            "current_sort": sort,
-            "sort_choices": _sort_choices(),
-            "kept_filters": [(n, request.GET[n]) for n in FILTER_PARAMETERS if request.GET.get(n)],
-        },
-    )
+    return {
+        "form": form,
+        "report": figures,
+        "definitions": DEFINITIONS,
+        "period": period,
+        "page_obj": page,
+        "rows": _table_rows(
+            page, rep_path=rep_path, rep_query=_filter_query(request), currency=figures.currency
+        ),
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "sort": sort if sort != DEFAULT_SORT else "",
+        "headers": _sort_headers(request, sort),
+        "current_sort": sort,
+        "sort_choices": _sort_choices(),
+        "kept_filters": [(n, request.GET[n]) for n in FILTER_PARAMETERS if request.GET.get(n)],
+    }
 
 
 @require_safe
