@@ -26,7 +26,7 @@ from django.db import connection
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.core.models import ContentVersion
@@ -39,14 +39,13 @@ VARYING_HEADERS = ("HX-Request", "HX-Boosted", "HX-Target")
 def _versions(request: HttpRequest) -> dict[str, int] | None:
     """The organisation's content versions, read once per request (one query)."""
     if not hasattr(request, "_content_versions"):
-        enabled = settings.FRAGMENT_CACHE_SECONDS > 0 and connection.vendor == "postgresql"
         request._content_versions = (
             dict(
                 ContentVersion.objects.filter(organization_id=request.organization.pk).values_list(
                     "area", "version"
                 )
             )
-            if enabled and request.organization is not None
+            if enabled() and request.organization is not None
             else None
         )
     return request._content_versions
@@ -60,9 +59,10 @@ def _key(request: HttpRequest, area: str, name: str) -> str | None:
         [request.get_full_path(), *(request.headers.get(h, "") for h in VARYING_HEADERS)]
     )
     digest = hashlib.blake2b(varying.encode(), digest_size=16).hexdigest()
+    # The organisation's date too: a default period ends today.
     return (
         f"{name}:{request.organization.pk}:{area}@{versions.get(area, 0)}:"
-        f"{request.membership.pk}:{translation.get_language()}:{digest}"
+        f"{request.membership.pk}:{translation.get_language()}:{timezone.localdate()}:{digest}"
     )
 
 
@@ -75,10 +75,21 @@ def cached[T](request: HttpRequest, *, area: str, name: str, compute: Callable[[
     key = _key(request, area, name)
     if key is None:
         return compute()
-    cache = caches[CACHE_ALIAS]
     # A hard reload (Cache-Control: no-cache) computes the page afresh, and keeps that.
     reload = "no-cache" in request.headers.get("Cache-Control", "")
-    value = None if reload else cache.get(key)
+    return keep(key, compute, refresh=reload)
+
+
+def enabled() -> bool:
+    """Whether fragments are kept at all: not on SQLite, which keeps no versions."""
+    return settings.FRAGMENT_CACHE_SECONDS > 0 and connection.vendor == "postgresql"
+
+
+def keep[T](key: str, compute: Callable[[], T], *, refresh: bool = False) -> T:
+    """`compute()`, kept under `key`, which must name the organisation and the content
+    version the result shows (tests/security/test_tenant_keys.py)."""
+    cache = caches[CACHE_ALIAS]
+    value = None if refresh else cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, settings.FRAGMENT_CACHE_SECONDS)

@@ -13,10 +13,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core import fragments
 from apps.core.api.idempotency import idempotent
 from apps.core.api.pagination import CreatedCursorPagination
 from apps.core.api.problems import problem_responses
 from apps.core.errors import ApplicationError
+from apps.core.models import ContentVersion
 from apps.dependency import selectors, services
 from apps.dependency.models import NOTE_MAX_LENGTH, Escalation, ServiceDetour, Topic
 from apps.dependency.reports import (
@@ -158,13 +160,21 @@ class DependencyReportApi(APIView):
         responses={200: OutputSerializer, **problem_responses(400, 401, 403, 429)},
     )
     def get(self, request):
+        # Kept while no escalation, detour, topic or person changes (apps/core/fragments.py).
+        payload = fragments.cached(
+            request, area=ContentVersion.Area.DEPENDENCY, name="report-api",
+            compute=lambda: self._payload(request),
+        )  # fmt: skip
+        return Response(payload)
+
+    def _payload(self, request) -> dict:
         filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         try:
             report = dependency_report(viewer=request.membership, **filters.validated_data)
         except ReportNotAllowed:
             raise PermissionDenied from None
-        return Response(report_payload(report))
+        return report_payload(report)
 
 
 # --- Escalations, topics and service detours ----------------------------------------------------

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from apps.core import fragments
+from apps.core.models import ContentVersion
 from apps.core.spreadsheets import spreadsheet_safe
 from apps.core.widgets import FastSelect
 from apps.dependency.reports import (
@@ -243,7 +245,14 @@ def report(request: HttpRequest, org_slug: str) -> HttpResponse:
     Totals, trend and topics cover every rep; the table shows one page of them."""
     if request.membership.role == Membership.Role.REP:
         return rep_report(request, org_slug, member_id=request.membership.pk)
-    return render(request, "dependency/report.html", report_page_context(request, org_slug))
+    content = fragments.cached_render(
+        request,
+        area=ContentVersion.Area.DEPENDENCY,
+        name="report",
+        template="dependency/_report_content.html",
+        context=lambda: report_page_context(request, org_slug),
+    )
+    return render(request, "dependency/report.html", {"content": content})
 
 
 def report_page_context(request: HttpRequest, org_slug: str) -> dict:

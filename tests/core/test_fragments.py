@@ -211,9 +211,7 @@ def test_a_reaction_posted_from_a_kept_fragment_passes_the_csrf_check(org, riley
     assert response.status_code == 302
 
 
-def test_each_request_gets_its_own_token_and_typed_text_stays_as_typed(
-    org, riley, sam, client_for
-):
+def test_each_request_gets_its_own_token_and_typed_text_stays_as_typed(org, riley, sam, client_for):
     typed = 'name="csrfmiddlewaretoken" value="csrf-token-of-the-request"'
     send_kudos(riley, [sam], message=typed)
     first, second = client_for(riley), client_for(riley)  # two sessions of one person
@@ -243,3 +241,64 @@ def test_off_when_the_setting_is_zero(org, riley, sam, client_for, cold_pages):
     client.get(wall(org))
     count, _page = _queries(client, wall(org))
     assert count > 9  # computed again
+
+
+# --- The dependency report as a fragment ------------------------------------------------------
+
+
+@pytest.fixture
+def manager_with_rep(org):
+    manager = MembershipFactory(role="manager", user__full_name="Sam Manager")
+    rep = MembershipFactory(role="rep", reports_to=manager, user__full_name="Riley Rep")
+    return manager, rep
+
+
+def _log(manager, rep):
+    from apps.dependency.services import escalation_log
+
+    return escalation_log(actor=manager, rep=rep, channel="call", urgency="routine")
+
+
+def test_the_report_seen_again_is_kept_and_a_new_escalation_shows_at_once(
+    org, manager_with_rep, client_for
+):
+    manager, rep = manager_with_rep
+    _log(manager, rep)
+    client = client_for(manager)
+    report = reverse("dependency_report", kwargs={"org_slug": org.slug})
+    computed, page = _queries(client, report)
+    kept, again = _queries(client, report)
+    assert kept == 9 < computed
+    assert again.count('data-label="Escalations"') == page.count('data-label="Escalations"')
+
+    _log(manager, rep)  # a second escalation: the figure moves from 1 to 2
+    recomputed, after = _queries(client, report)
+    assert recomputed == computed
+    assert after != again
+
+
+def test_the_report_api_is_kept_and_a_new_escalation_shows_at_once(
+    org, manager_with_rep, api_client_for
+):
+    manager, rep = manager_with_rep
+    _log(manager, rep)
+    client = api_client_for(manager)
+    endpoint = "/api/v1/reports/dependency/"
+    first = client.get(endpoint).json()
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(endpoint).json() == first
+    assert not any("dependency_escalationweek" in q["sql"] for q in context.captured_queries)
+    _log(manager, rep)
+    assert client.get(endpoint).json()["totals"]["escalations"] == 2
+    other = api_client_for(MembershipFactory(role="manager"))  # no reports: an empty scope
+    assert other.get(endpoint).json()["totals"]["escalations"] == 0
+
+
+def test_a_rep_never_gets_a_managers_kept_report(org, manager_with_rep, client_for):
+    manager, rep = manager_with_rep
+    _log(manager, rep)
+    report = reverse("dependency_report", kwargs={"org_slug": org.slug})
+    assert 'id="reps-title"' in client_for(manager).get(report).content.decode()  # kept
+    response = client_for(rep).get(report)
+    assert response.status_code == 200
+    assert 'id="reps-title"' not in response.content.decode()  # their own page, no table

@@ -125,6 +125,7 @@ def test_a_kept_fragment_is_keyed_by_organisation_and_member(org, outsider, rf):
     request.organization, request.membership = org, viewer
     request._content_versions = {"recognition": 7}
     key = fragments._key(request, "recognition", "wall")
+    assert key is not None
     assert key.startswith(f"wall:{org.pk}:recognition@7:{viewer.pk}:")
     request.organization, request.membership = outsider.organization, outsider
     assert fragments._key(request, "recognition", "wall") != key

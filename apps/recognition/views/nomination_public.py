@@ -5,10 +5,7 @@ inside that organisation's context. An unknown token is a plain 404 that reveals
 revoked, expired or used-up link a friendly 410; a burst of submissions a friendly 429.
 """
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import caches
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -117,20 +114,19 @@ def _blank_form(request: HttpRequest, link: NominationLink, context: dict) -> Sa
     with the link, before the form is computed, so a kept form is never older than its key.
     Each request puts its own CSRF token in. SQLite keeps no versions: there (the demo) every
     form is computed."""
-    if settings.FRAGMENT_CACHE_SECONDS <= 0 or connection.vendor != "postgresql":
+    if not fragments.enabled():
         return render_to_string(FORM_TEMPLATE, {**context, "form": _form(link)}, request)
     key = (
         f"nomination-form:{link.organization_id}:recognition@{link.recognition_version or 0}:"
         f"link{link.pk}:member{link.preselected_member_id}:team{link.preselected_team_id}:"
         f"{translation.get_language()}"
     )
-    cache = caches[fragments.CACHE_ALIAS]
-    html = cache.get(key)
-    if html is None:
-        html = fragments.render_for_keeping(
+    html = fragments.keep(
+        key,
+        lambda: fragments.render_for_keeping(
             FORM_TEMPLATE, {**context, "form": _form(link)}, request
-        )
-        cache.set(key, html, settings.FRAGMENT_CACHE_SECONDS)
+        ),
+    )
     return fragments.with_tokens(request, html)
 
 
