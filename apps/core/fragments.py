@@ -29,26 +29,27 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
-from apps.core.models import ContentVersion
-
 CACHE_ALIAS = "fragments"
 # The request headers that make a page answer differently (htmx asks for parts of pages).
 VARYING_HEADERS = ("HX-Request", "HX-Boosted", "HX-Target")
 
 
 def _versions(request: HttpRequest) -> dict[str, int] | None:
-    """The organisation's content versions, read once per request (one query)."""
+    """The organisation's content versions, read once per request (one query), this
+    transaction's own writes included (migration core/0008)."""
     if not hasattr(request, "_content_versions"):
         request._content_versions = (
-            dict(
-                ContentVersion.objects.filter(organization_id=request.organization.pk).values_list(
-                    "area", "version"
-                )
-            )
+            content_versions(request.organization.pk)
             if enabled() and request.organization is not None
             else None
         )
     return request._content_versions
+
+
+def content_versions(organization_id: int) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT area, version FROM core_content_versions(%s)", [organization_id])
+        return dict(cursor.fetchall())
 
 
 def _key(request: HttpRequest, area: str, name: str) -> str | None:

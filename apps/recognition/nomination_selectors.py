@@ -8,8 +8,10 @@ Two audiences, kept apart on purpose:
   for the wall and the recognition pages leave that column out.
 """
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
+from apps.core import fragments
 from apps.core.models import ContentVersion
 from apps.recognition.nomination_models import Nomination, NominationLink
 from apps.recognition.nomination_services import public_helpers
@@ -157,12 +159,16 @@ def link_for_public_form(*, link_id: int) -> NominationLink | None:
     """The link a customer opened, with its organisation (a global table) and preselected team
     and, as `recognition_version`, the organisation's version of what its recognition pages
     show (apps/core/fragments.py), which keys the kept blank form: one query."""
-    recognition_version = ContentVersion.objects.filter(
-        organization_id=OuterRef("organization_id"), area=ContentVersion.Area.RECOGNITION
-    ).values("version")[:1]
-    links = NominationLink.objects.select_related("organization", "preselected_team").annotate(
-        recognition_version=Subquery(recognition_version)
-    )
+    links = NominationLink.objects.select_related("organization", "preselected_team")
+    if fragments.enabled():
+        # This transaction's own writes included (migration core/0008).
+        links = links.annotate(
+            recognition_version=RawSQL(
+                "(SELECT v.version FROM core_content_versions("
+                '"recognition_nominationlink"."organization_id") v WHERE v.area = %s)',
+                (ContentVersion.Area.RECOGNITION.value,),
+            )
+        )
     try:
         return links.get(pk=link_id)  # not `first()`: nothing to order
     except NominationLink.DoesNotExist:

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from apps.core import fragments
 from apps.core.models import ContentVersion
 from apps.recognition.models import Kudos
 from apps.tenancy.context import tenant_context
@@ -34,9 +35,8 @@ RECOGNITION, DEPENDENCY = ContentVersion.Area.RECOGNITION, ContentVersion.Area.D
 
 
 def versions(organization) -> dict[str, int]:
-    return dict(
-        ContentVersion.objects.filter(organization=organization).values_list("area", "version")
-    )
+    """As a reader of this transaction sees them (its own writes bumped first)."""
+    return fragments.content_versions(organization.pk)
 
 
 def wall(org):
@@ -302,3 +302,24 @@ def test_a_rep_never_gets_a_managers_kept_report(org, manager_with_rep, client_f
     response = client_for(rep).get(report)
     assert response.status_code == 200
     assert 'id="reps-title"' not in response.content.decode()  # their own page, no table
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_bumps_its_version_as_it_commits_and_leaves_nothing_pending():
+    organization = OrganizationFactory()
+    with tenant_context(organization):
+        riley, sam = MembershipFactory(), MembershipFactory()
+
+    def stored() -> int:
+        row = ContentVersion.objects.filter(organization=organization, area=RECOGNITION).first()
+        return row.version if row else 0
+
+    before = stored()
+    with tenant_context(organization):
+        send_kudos(riley, [sam])
+        assert stored() == before  # noted, not yet bumped: the row is not held while writing
+    # Bumped as the transaction committed (and by the e-mail tasks that ran after it).
+    assert stored() > before
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM core_contentpending")
+        assert cursor.fetchone()[0] == 0
