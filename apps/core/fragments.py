@@ -3,7 +3,8 @@
 The recognition wall, a person's recognition page and the dependency report cost tens to
 hundreds of milliseconds to compute, and are read far more often than what they show is
 written. Each is cached under the version of its area (`ContentVersion`), which PostgreSQL
-bumps on every statement that writes a table the area shows (migration core/0007): whichever
+bumps as every transaction that wrote a table the area shows commits (migrations core/0007,
+core/0008; a reader inside such a transaction bumps first): whichever
 code wrote the rows, the next request reads a new version, misses, and computes afresh. The
 version is read on the request, before the fragment is computed, so a fragment is never older
 than its key. What a key leaves out expires: fragments live `FRAGMENT_CACHE_SECONDS` (the

@@ -53,11 +53,12 @@ class Counter(models.Model):
 class ContentVersion(models.Model):
     """How many times the data behind one area of an organisation's pages has changed.
 
-    Bumped by PostgreSQL itself (triggers of migration core/0006) on every statement that
-    writes a table those pages show, so a cached fragment keyed by the version
-    (apps/core/fragments.py) can never outlive what it shows, whichever code wrote the rows:
-    views, tasks, imports, the admin or a script. Global, not tenant-owned: a version is a bare
-    counter, bumped for every organisation of a renamed user and read before any fragment.
+    Bumped by PostgreSQL itself (triggers of migrations core/0007 and core/0008), at the commit
+    of every transaction that wrote a table those pages show, so a cached fragment keyed by
+    the version (apps/core/fragments.py) can never outlive what it shows, whichever code wrote
+    the rows: views, tasks, imports, the admin or a script. Global, not tenant-owned: a
+    version is a bare counter, bumped for every organisation of a renamed user and read before
+    any fragment.
     """
 
     class Area(models.TextChoices):

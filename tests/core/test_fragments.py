@@ -1,8 +1,8 @@
 """Cached fragments: kept while nothing they show changes, never shown to anyone else.
 
-PostgreSQL bumps an organisation's content versions on every statement that writes a table its
-pages show (migration core/0007); a fragment is keyed by the version, so whichever code wrote
-the rows, the next page computes afresh.
+PostgreSQL bumps an organisation's content versions as every transaction that wrote a table its
+pages show commits (migrations core/0007, core/0008); a fragment is keyed by the version, so
+whichever code wrote the rows, the next page computes afresh.
 """
 
 import importlib
