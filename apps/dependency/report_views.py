@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape  # the standard library's: Django's lazy-aware one costs more per cell
 from urllib.parse import urlencode
 
@@ -13,10 +14,10 @@ from django.core.paginator import Page, Paginator
 from django.forms.models import ModelChoiceIterator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils import numberformat
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -154,8 +155,32 @@ def sorted_reps(reps: list[RepRow], sort: str) -> list[RepRow]:
     return known + unknown
 
 
-def _count(number) -> str:
-    return number_format(number, force_grouping=True)
+class _Numbers:
+    """`number_format` and `floatformat` for a table of numbers: the active language's
+    separators are looked up once per table rather than three times a cell (300 cells: 1.5 ms
+    of the team report), with the same output."""
+
+    def __init__(self) -> None:
+        self._formats = (
+            get_format("DECIMAL_SEPARATOR"),
+            get_format("NUMBER_GROUPING"),
+            get_format("THOUSAND_SEPARATOR"),
+        )
+
+    def count(self, number) -> str:
+        return self.fixed(number, None)
+
+    def fixed(self, number, places: int | None) -> str:
+        decimal, grouping, thousands = self._formats
+        return numberformat.format(number, decimal, places, grouping, thousands, True)
+
+    def one_place(self, number: float) -> str:
+        """As {{ number|floatformat:"1g" }}: rounded half up to one decimal place, grouped."""
+        rounded = Decimal(repr(number)).quantize(_TENTH, ROUND_HALF_UP)
+        return self.fixed(rounded if rounded else abs(rounded), 1)  # no "-0.0"
+
+
+_TENTH = Decimal("0.1")
 
 
 def _percent(share: float | None) -> str:
@@ -178,6 +203,7 @@ def _table_rows(page: Page, *, rep_path: str, rep_query: str, currency: str) -> 
     ]  # fmt: skip
     href = escape(rep_path)
     query = escape(rep_query)
+    numbers = _Numbers()
     rows = []
     for row in page.object_list:
         f, member = row.figures, row.member
@@ -187,10 +213,10 @@ def _table_rows(page: Page, *, rep_path: str, rep_query: str, currency: str) -> 
             alone += f' <small class="muted">({f.solved_alone}/{f.routine_answered})</small>'
         team = f'<br><small class="muted">{escape(member.team.name)}</small>' if member.team else ""
         cells = (
-            escape(_count(f.escalations)), escape(floatformat(f.per_week, "1g")),
-            escape(_percent(f.urgent_share)), alone, escape(_count(f.repeats)),
-            escape(_percent(f.support_share)), escape(_count(f.detours)),
-            escape(number_format(f.cost, 2, force_grouping=True)),
+            escape(numbers.count(f.escalations)), escape(numbers.one_place(f.per_week)),
+            escape(_percent(f.urgent_share)), alone, escape(numbers.count(f.repeats)),
+            escape(_percent(f.support_share)), escape(numbers.count(f.detours)),
+            escape(numbers.fixed(f.cost, 2)),
         )  # fmt: skip
         rows.append(
             f'<tr>\n<th scope="row"><a href="{href}{member.pk}/{query}">'

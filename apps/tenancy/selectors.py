@@ -1,11 +1,13 @@
 """Read queries of the tenancy app."""
 
-from django.db import models
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+import functools
+
+from django.db import connection, models
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.notifications.selectors import unread_count_subquery
+from apps.accounts.models import User
+from apps.tenancy.context import require_organization_id
 from apps.tenancy.models import Membership, Organization, Team, UserOrganization
 
 
@@ -20,29 +22,65 @@ def membership_for_user(user) -> Membership | None:
     count (`unread_notification_count`), and `switchable_count`, how many organisations the user
     can switch to: the navigation lists them only when there are two or more. So the navigation
     needs no query of its own on most pages. The user is the request's, already loaded, so it
-    is attached rather than joined again; no ordering, as the pair (organisation, user) is
-    unique. (UserOrganization is a global routing table, so its subquery needs no tenant.)
+    is attached rather than joined again.
+
+    The query is written in SQL (`_membership_sql`, from the models' own columns) and the rows
+    become models through `from_db`, as the ORM's would: building it with select_related and
+    two subquery annotations cost about 2.5 ms of Python a page, twice the query itself
+    (docs/benchmarks.md). `tests/tenancy/test_membership_for_user.py` holds it to the ORM's
+    answer.
     """
-    routes = (
-        UserOrganization.objects.filter(user_id=OuterRef("user_id"), is_active=True)
-        .order_by()
-        .values("user_id")
-        .annotate(n=models.Count("id"))
-        .values("n")
-    )
-    membership = (
-        Membership.objects.select_related("team", "reports_to__user")
-        .filter(user=user, is_active=True)
-        .annotate(
-            switchable_count=Coalesce(Subquery(routes), 0),
-            unread_notification_count=unread_count_subquery(),
-        )
-        .order_by()
-        .first()
-    )
-    if membership is not None:
-        membership.user = user
+    with connection.cursor() as cursor:
+        cursor.execute(_membership_sql(), [require_organization_id(), user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = iter(row)
+    membership = _from_row(Membership, values)
+    team = _from_row(Team, values)
+    manager = _from_row(Membership, values)
+    manager_user = _from_row(User, values)
+    membership.switchable_count, membership.unread_notification_count = values
+    membership.user = user
+    membership.team = team
+    if manager is not None:
+        manager.user = manager_user
+    membership.reports_to = manager
     return membership
+
+
+def _from_row(model, values) -> models.Model | None:
+    """The next columns of a row as a `model` instance (None for a left join that found none)."""
+    fields = _COLUMNS[model]
+    row = [next(values) for _ in fields]
+    if row[fields.index(model._meta.pk)] is None:
+        return None
+    return model.from_db(connection.alias, [f.attname for f in fields], row)
+
+
+_COLUMNS = {model: tuple(model._meta.concrete_fields) for model in (Membership, Team, User)}
+
+
+@functools.cache
+def _membership_sql() -> str:
+    def columns(alias: str, model) -> str:
+        return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in _COLUMNS[model])
+
+    return (
+        f"SELECT {columns('m', Membership)}, {columns('t', Team)}, "  # noqa: S608 - model columns
+        f"{columns('r', Membership)}, {columns('ru', User)}, "
+        "(SELECT COUNT(*) FROM tenancy_userorganization uo "
+        " WHERE uo.user_id = m.user_id AND uo.is_active), "
+        "(SELECT COUNT(*) FROM notifications_notification n "
+        " WHERE n.organization_id = m.organization_id AND n.recipient_id = m.id "
+        " AND n.read_at IS NULL) "
+        "FROM tenancy_membership m "
+        "LEFT JOIN tenancy_team t ON t.id = m.team_id AND t.organization_id = m.organization_id "
+        "LEFT JOIN tenancy_membership r ON r.id = m.reports_to_id "
+        "AND r.organization_id = m.organization_id "
+        "LEFT JOIN accounts_user ru ON ru.id = r.user_id "
+        "WHERE m.organization_id = %s AND m.user_id = %s AND m.is_active"
+    )
 
 
 def organizations_for_user(user) -> QuerySet[UserOrganization]:

@@ -494,14 +494,25 @@ def throughput(base_url: str, target: Target, users: int, seconds: int) -> dict:
 # --- The report's own SQL --------------------------------------------------------------------
 
 
-def report_sql(personas: dict, repeat: int = 5) -> dict:
-    """Run the report selector once under CaptureQueriesContext, then time its SQL directly
-    (median of `repeat` runs of all its queries): the floor of the report pages."""
+_TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
+
+
+def report_sql(port: int, personas: dict, pages: dict[str, Target], rounds: int) -> dict:
+    """PostgreSQL's share of each report page, measured in the same minutes as the page.
+
+    The report selector runs once under CaptureQueriesContext (as the app role, inside the
+    tenant), and so does the whole computed page, in this process, with the persona's session:
+    every statement it sends (session, user, membership, report, teams). Then `rounds` times in
+    turn: one computed page from gunicorn, the selector's statements run directly, the page's
+    statements run directly. Interleaved, a slow minute of a shared machine slows all three
+    alike instead of whichever was measured then. The ratio that is judged is the page's p50 to
+    the selector's SQL, the report's own queries; the page's full SQL is shown beside it."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesculture.settings")
     import django
 
     django.setup()
     from django.db import connection
+    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
@@ -514,39 +525,76 @@ def report_sql(personas: dict, repeat: int = 5) -> dict:
         "report_team": ("team_manager", today - dt.timedelta(days=89)),
         "report_org": ("admin", today - dt.timedelta(days=364)),
     }
+
+    def page_statements(target: Target) -> list[str]:
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_CACHE_CONTROL="no-cache")
+        client.cookies.load(target.headers[0]["Cookie"])
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(target.path)
+        if response.status_code != 200:
+            raise RuntimeError(f"{target.path} answered {response.status_code} in process")
+        return [
+            q["sql"] for q in captured.captured_queries if not _TRANSACTION_CONTROL.match(q["sql"])
+        ]
+
+    def replay(cursor, statements: list[str], slowest: dict) -> float:
+        total = 0.0
+        for sql in statements:
+            began = time.perf_counter()
+            cursor.execute(sql)
+            if cursor.description is not None:
+                cursor.fetchall()
+            spent = time.perf_counter() - began
+            total += spent
+            slowest[sql] = min(slowest.get(sql, spent), spent)
+        return total
+
     results = {}
-    with tenant_context(personas["organization_id"]):
-        timezone.activate("Europe/London")
-        for name, (persona, start) in cases.items():
+    for name, (persona, start) in cases.items():
+        target = pages.get(f"{name}_page_computed")
+        with tenant_context(personas["organization_id"]):
+            timezone.activate("Europe/London")
             viewer = Membership.objects.get(pk=personas["personas"][persona]["member_id"])
-            started = time.perf_counter()
+            began = time.perf_counter()
             with CaptureQueriesContext(connection) as captured:
                 dependency_report(viewer=viewer, start=start, end=today)
-            selector_ms = (time.perf_counter() - started) * 1000
+            selector_ms = (time.perf_counter() - began) * 1000
             statements = [q["sql"] for q in captured.captured_queries]
-            runs = []
-            slowest = {}
-            with connection.cursor() as cursor:
-                for _ in range(repeat):
-                    total = 0.0
-                    for sql in statements:
-                        began = time.perf_counter()
-                        cursor.execute(sql)
-                        cursor.fetchall()
-                        spent = time.perf_counter() - began
-                        total += spent
-                        slowest[sql] = min(slowest.get(sql, spent), spent)
-                    runs.append(total)
-                worst = max(slowest, key=slowest.get)
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + worst)
-                plan = [row[0] for row in cursor.fetchall()]
-            results[name] = {
-                "queries": len(statements),
-                "sql_ms": round(statistics.median(runs) * 1000, 1),
-                "selector_ms": round(selector_ms, 1),
-                "slowest_query_ms": round(slowest[worst] * 1000, 1),
-                "slowest_query_plan": plan[:40],
-            }
+        whole_page = page_statements(target) if target else []
+        sql_runs, page_sql_runs, page_runs, slowest, failures = [], [], [], {}, 0
+        for _ in range(rounds):
+            if target:
+                status, elapsed, _content, _headers = _request(
+                    port, "GET", target.path, target.headers[0], None
+                )
+                if status == 200:
+                    page_runs.append(elapsed)
+                else:
+                    failures += 1
+            with tenant_context(personas["organization_id"]), connection.cursor() as cursor:
+                sql_runs.append(replay(cursor, statements, slowest))
+                if whole_page:
+                    page_sql_runs.append(replay(cursor, whole_page, {}))
+        with tenant_context(personas["organization_id"]), connection.cursor() as cursor:
+            worst = max(slowest, key=slowest.get)
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + worst)
+            plan = [row[0] for row in cursor.fetchall()]
+
+        def median_ms(runs: list[float]) -> float | None:
+            return round(statistics.median(runs) * 1000, 1) if runs else None
+
+        results[name] = {
+            "queries": len(statements),
+            "sql_ms": median_ms(sql_runs),
+            "selector_ms": round(selector_ms, 1),
+            "page_queries": len(whole_page),
+            "page_sql_ms": median_ms(page_sql_runs),
+            "page_p50_ms": median_ms(page_runs),
+            "rounds": rounds,
+            "page_failures": failures,
+            "slowest_query_ms": round(slowest[worst] * 1000, 1),
+            "slowest_query_plan": plan[:40],
+        }
     return results
 
 
@@ -599,13 +647,14 @@ def verdicts(results: dict) -> None:
         if checks:
             entry["met"] = all(checks)
             entry["missed"] = missed
-    for name, sql in results.get("report_sql", {}).items():
+    for sql in results.get("report_sql", {}).values():
         # The page computed (a hard reload), not the kept fragment: the fragment costs no SQL.
-        page = floors.get(f"{name}_page_computed", floors.get(f"{name}_page", {}))
-        page = page.get("single", {})
-        if page.get("p50_ms") and sql.get("sql_ms"):
-            sql["page_vs_sql"] = round(page["p50_ms"] / sql["sql_ms"], 2)
-            sql["met"] = sql["page_vs_sql"] <= 2
+        # Its p50 is the one measured between the SQL runs (report_sql).
+        if sql.get("page_p50_ms") and sql.get("sql_ms"):
+            sql["page_vs_sql"] = round(sql["page_p50_ms"] / sql["sql_ms"], 2)
+            sql["met"] = sql["page_vs_sql"] <= 2 and not sql.get("page_failures")
+        if sql.get("page_p50_ms") and sql.get("page_sql_ms"):
+            sql["page_vs_page_sql"] = round(sql["page_p50_ms"] / sql["page_sql_ms"], 2)
 
 
 def table(results: dict) -> str:
@@ -641,15 +690,17 @@ def table(results: dict) -> str:
         )
     lines += [
         "",
-        "| report | its SQL (PostgreSQL) ms | queries | computed page p50 / SQL "
-        "| met (at most 2x) |",
-        "|---|---:|---:|---:|:-:|",
+        "| report | its SQL (PostgreSQL) ms | queries | computed page p50 ms | page / SQL "
+        "| met (at most 2x) | the page's SQL, all of it: ms (queries) | page / that |",
+        "|---|---:|---:|---:|---:|:-:|---:|---:|",
     ]
     for name, sql in results.get("report_sql", {}).items():
         met = {True: "yes", False: "**no**"}.get(sql.get("met"), "")
         lines.append(
             f"| {name.replace('_', ' ')} | {ms(sql['sql_ms'])} | {sql['queries']} | "
-            f"{ms(sql.get('page_vs_sql'))} | {met} |"
+            f"{ms(sql.get('page_p50_ms'))} | {ms(sql.get('page_vs_sql'))} | {met} | "
+            f"{ms(sql.get('page_sql_ms'))} ({sql.get('page_queries', '-')}) | "
+            f"{ms(sql.get('page_vs_page_sql'))} |"
         )
     rss = results.get("worker_rss_mb", [])
     lines += [
@@ -740,8 +791,9 @@ def main() -> int:
                 port, personas["link_tokens"], personas["support_ids"][0], max(10, n // 2)
             ),
         }
-    print("  The report's own SQL …", flush=True)
-    results["report_sql"] = report_sql(personas)
+    print("  The report's own SQL, in turn with its computed page …", flush=True)
+    pages = {t.name: t for t in with_computed_twins(targets(personas))}
+    results["report_sql"] = report_sql(port, personas, pages, env_int("BENCH_RATIO_ROUNDS", 40))
     results["worker_rss_mb"] = worker_rss(int(os.environ["BENCH_GUNICORN_PID"]))
     results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     verdicts(results)

@@ -8,6 +8,7 @@
 #                         quick iteration. Another scale or seed version reseeds from scratch.
 #   BENCH_RESEED=1        reseed even when the seed version matches
 #   BENCH_REQUESTS        single-client requests per target (200; reports get fewer)
+#   BENCH_RATIO_ROUNDS    report pages and their SQL measured in turn (40 rounds each)
 #   BENCH_LOCUST_SECONDS  seconds of 20-client load per target (10; 0 skips throughput)
 #   BENCH_WORKERS         gunicorn sync workers (4, for 2 cores)
 #   BENCH_ONLY            comma-separated target names, for example report_org_page

@@ -1,0 +1,71 @@
+"""The membership every organisation page reads: written in SQL for speed, it must give what the
+ORM would, with its team, manager and the navigation's counts, and nothing of another tenant."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.notifications.services import notification_create, notifications_mark_read
+from apps.tenancy.context import NoTenantSelected, no_tenant, tenant_context
+from apps.tenancy.models import Membership, UserOrganization
+from apps.tenancy.selectors import membership_for_user
+from tests.factories import MembershipFactory, OrganizationFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _as_dict(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.fields}
+
+
+def test_it_is_the_orm_row_with_team_manager_and_counts_in_one_query(org):
+    team = TeamFactory(name="Key Accounts")
+    boss = MembershipFactory(role="manager", user__full_name="Bea Boss")
+    me = MembershipFactory(team=team, reports_to=boss, title="Account executive")
+    notification_create(recipient=me, category="membership", title="One")
+    read = notification_create(recipient=me, category="membership", title="Read")
+    notifications_mark_read(recipient=me, ids=[read.pk])
+    notification_create(recipient=boss, category="membership", title="Not mine")
+    with tenant_context(OrganizationFactory(slug="second")):
+        MembershipFactory(user=me.user)  # a second organisation to switch to
+
+    with CaptureQueriesContext(connection) as queries:
+        found = membership_for_user(me.user)
+        shown = (found.team.name, found.reports_to.display_name, found.display_name)
+
+    assert len(queries) == 1
+    assert _as_dict(found) == _as_dict(Membership.objects.get(pk=me.pk))
+    assert shown == ("Key Accounts", "Bea Boss", me.user.display_name)
+    assert _as_dict(found.team) == _as_dict(team)
+    assert _as_dict(found.reports_to.user) == _as_dict(boss.user)
+    assert (found.unread_notification_count, found.switchable_count) == (1, 2)
+    assert found.user is me.user  # the request's user, not a copy
+    found.title = "Team lead"
+    found.save()  # a model like any other: it saves as itself
+    assert Membership.objects.get(pk=me.pk).title == "Team lead"
+
+
+def test_without_team_or_manager_they_are_none_and_cost_no_query(org):
+    me = MembershipFactory()
+
+    found = membership_for_user(me.user)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert (found.team, found.reports_to) == (None, None)
+    assert len(queries) == 0
+    assert (found.unread_notification_count, found.switchable_count) == (0, 1)
+
+
+def test_an_inactive_or_foreign_membership_is_not_found(org, outsider):
+    gone = MembershipFactory(is_active=False)
+    UserOrganization.objects.filter(user=gone.user).update(is_active=False)
+
+    assert membership_for_user(gone.user) is None
+    assert membership_for_user(outsider.user) is None  # a member elsewhere, not here
+
+
+def test_it_fails_closed_without_an_organisation(org):
+    me = MembershipFactory()
+
+    with no_tenant(), pytest.raises(NoTenantSelected):
+        membership_for_user(me.user)
