@@ -35,4 +35,8 @@ def page_counted_up_to(queryset, number, *, per_page: int) -> Page:
         wanted = min(max(1, int(number)), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         wanted = 1
-    return Paginator(_CountedUpTo(queryset, wanted * per_page + 1), per_page).get_page(wanted)
+    page = Paginator(_CountedUpTo(queryset, wanted * per_page + 1), per_page).get_page(wanted)
+    # With a next page the count stopped there: the number of pages is not known, and
+    # includes/pagination.html then says "Page 2" rather than "Page 2 of 3".
+    page.count_stopped = page.has_next()
+    return page

@@ -2,7 +2,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import FastSelect
 from apps.dependency.models import NOTE_MAX_LENGTH, Escalation, ServiceDetour, Topic
+from apps.tenancy.forms import MemberChoiceField
 from apps.tenancy.models import Membership, Team
 from apps.tenancy.selectors import reporting_tree_ids
 
@@ -20,7 +22,8 @@ def loggable_reps(actor: Membership):
 class EscalationForm(forms.Form):
     """Built for a phone: everything but channel, topic and urgency has a sensible default."""
 
-    rep = forms.ModelChoiceField(label=_("Rep"), queryset=Membership.objects.none())
+    # An admin picks from every rep of the organisation: over a thousand in a large one.
+    rep = MemberChoiceField(label=_("Rep"), queryset=Membership.objects.none())
     channel = forms.ChoiceField(
         label=_("How did they reach you?"),
         choices=Escalation.Channel.choices,
@@ -29,7 +32,7 @@ class EscalationForm(forms.Form):
     )
     topic = forms.ModelChoiceField(
         label=_("Topic"), queryset=Topic.objects.none(), required=False,
-        empty_label=_("— not sure yet —"),
+        empty_label=_("— not sure yet —"), widget=FastSelect,
     )  # fmt: skip
     urgency = forms.ChoiceField(
         label=_("Urgency"),
@@ -43,7 +46,7 @@ class EscalationForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"maxlength": NOTE_MAX_LENGTH, "data-counter": ""}),
     )
-    manager = forms.ModelChoiceField(
+    manager = MemberChoiceField(
         label=_("Manager"), queryset=Membership.objects.none(), required=False,
         help_text=_("Leave empty for the rep's own manager."),
     )  # fmt: skip
@@ -78,11 +81,11 @@ class EscalationForm(forms.Form):
 
 
 class EscalationFilterForm(forms.Form):
-    rep = forms.ModelChoiceField(queryset=Membership.objects.none(), required=False)
-    manager = forms.ModelChoiceField(queryset=Membership.objects.none(), required=False)
-    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), required=False)
+    rep = MemberChoiceField(queryset=Membership.objects.none(), required=False)
+    manager = MemberChoiceField(queryset=Membership.objects.none(), required=False)
+    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), required=False, widget=FastSelect)
     urgency = forms.ChoiceField(choices=[("", _("Any urgency")), *Escalation.Urgency.choices],
-                                required=False)  # fmt: skip
+                                required=False, widget=FastSelect)  # fmt: skip
     outcome = forms.ChoiceField(
         choices=[("", _("Any outcome")), ("open", _("Not recorded yet")),
                  *[c for c in Escalation.Outcome.choices if c[0]]],

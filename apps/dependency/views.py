@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_application_error
+from apps.core.paging import page_counted_up_to
 from apps.dependency.forms import EscalationFilterForm, EscalationForm, OutcomeForm
 from apps.dependency.models import Topic
 from apps.dependency.selectors import (
@@ -96,8 +97,11 @@ def escalation_list_view(request: HttpRequest, org_slug: str) -> HttpResponse:
     _not_support(request)
     form = EscalationFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(escalation_list(viewer=request.membership, filters=filters), 50).get_page(
-        request.GET.get("page")
+    # Counted only up to this page: a manager's years of escalations took 90 ms to count.
+    page = page_counted_up_to(
+        escalation_list(viewer=request.membership, filters=filters),
+        request.GET.get("page"),
+        per_page=50,
     )
     return render(request, "dependency/list.html", {"form": form, "page_obj": page})
 

@@ -128,3 +128,44 @@ def test_the_outsider_gets_404_for_our_escalations(people, org, outsider, client
     for name in ("escalation_detail", "escalation_callback"):
         path = reverse(name, kwargs={"org_slug": slug, "escalation_id": escalation.pk})
         assert client_for(outsider).get(path).status_code == 404
+
+
+def test_a_long_list_pages_without_counting_it_all(people, org, client_for):
+    manager, rep = people["manager"], people["rep"]
+    for _ in range(51):
+        escalation_log(actor=manager, rep=rep, channel="call", urgency="routine")
+    client = client_for(manager)
+
+    with CaptureQueriesContext(connection) as first_queries:
+        first = client.get(url("escalations", org)).content.decode()
+    sent = [q["sql"] for q in first_queries.captured_queries]  # before the next request resets
+    last = client.get(url("escalations", org), {"page": "2"}).content.decode()
+    beyond = client.get(url("escalations", org), {"page": "99999999999"})
+
+    assert "Page 1<" in first
+    assert "Page 1 of" not in first
+    assert 'rel="next"' in first
+    assert "Page 2 of 2" in last
+    assert 'rel="next"' not in last
+    assert beyond.status_code == 200
+    assert "Page 2 of 2" in beyond.content.decode()
+    counts = [sql for sql in sent if sql.startswith("SELECT COUNT(")]
+    assert counts
+    assert all("LIMIT 51" in sql for sql in counts)
+
+
+def test_the_log_form_names_each_rep_and_still_refuses_one_not_offered(people, org, client_for):
+    admin = MembershipFactory(role="admin", user__full_name="Ada Admin")
+    MembershipFactory(role="rep", user__full_name="", user__email="quinn@example.com")
+
+    page = client_for(admin).get(url("escalation_new", org)).content.decode()
+    forged = client_for(admin).post(
+        url("escalation_new", org),
+        {"rep": people["quoter"].pk, "channel": "call", "urgency": "routine"},  # support staff
+    )
+
+    assert f'<option value="{people["rep"].pk}">Riley Rep</option>' in page
+    assert ">quinn</option>" in page  # no name: the address's local part, as everywhere
+    assert f'value="{people["quoter"].pk}"' not in page.split('name="manager"')[0]
+    assert forged.status_code == 200
+    assert not Escalation.objects.exists()
