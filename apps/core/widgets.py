@@ -26,7 +26,8 @@ class FastSelect(forms.Select):
             selected = ""
             if option_value in chosen:
                 selected = " selected"
-                chosen.clear()  # a single select marks its first match only, as Django's does
+                if not self.allow_multiple_selected:
+                    chosen.clear()  # a single select marks its first match only, as Django's
             return f'<option value="{escape(option_value)}"{selected}>{escape(str(label))}</option>'
 
         for group, label in self.choices:
@@ -38,3 +39,15 @@ class FastSelect(forms.Select):
                 parts.append(option(group, label))
         parts.append("</select>")
         return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped
+
+
+class FastSelectMultiple(FastSelect):
+    """FastSelect for a choice of several (`<select multiple>`): the letter's people to thank are
+    everyone in the organisation, two thousand options in a large one."""
+
+    allow_multiple_selected = True
+    value_from_datadict = forms.SelectMultiple.value_from_datadict
+    value_omitted_from_data = forms.SelectMultiple.value_omitted_from_data
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return super().render(name, value, {**(attrs or {}), "multiple": True}, renderer)

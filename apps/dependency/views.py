@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -109,8 +108,10 @@ def escalation_list_view(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_safe
 def overdue(request: HttpRequest, org_slug: str) -> HttpResponse:
     _not_support(request)
-    page = Paginator(overdue_callbacks(viewer=request.membership, now=timezone.now()), 50).get_page(
-        request.GET.get("page")
+    page = page_counted_up_to(
+        overdue_callbacks(viewer=request.membership, now=timezone.now()),
+        request.GET.get("page"),
+        per_page=50,
     )
     return render(request, "dependency/overdue.html", {"page_obj": page})
 

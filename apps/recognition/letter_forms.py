@@ -3,27 +3,52 @@
 import uuid
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.text import get_text_list
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import display_name_of
+from apps.core.widgets import FastSelectMultiple
 from apps.recognition.models import LETTER_MAX_LENGTH, NOTE_MAX_LENGTH, Kudos
 from apps.tenancy.models import Membership
 
 
+def _member_label(full_name: str, email: str, title: str, team: str | None) -> str:
+    """A person as the letter's lists name them: "Grace Hopper (Quotes, Inside Sales)"."""
+    details = [detail for detail in (title, team) if detail]
+    name = display_name_of(full_name, email)
+    return f"{name} ({', '.join(details)})" if details else name
+
+
+_LABEL_COLUMNS = ("pk", "user__full_name", "user__email", "title", "team__name")
+
+
+class _MemberLabels(ModelChoiceIterator):
+    """Each person as (id, label) read as values: a model instance with its user and team per
+    option, for a large organisation's two thousand people, took 300 ms of the page."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, *label in self.queryset.values_list(*_LABEL_COLUMNS):
+            yield (pk, _member_label(*label))
+
+
 class MemberMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = _MemberLabels
+    widget = FastSelectMultiple
+
     def label_from_instance(self, member: Membership) -> str:
-        details = [detail for detail in (member.title, member.team and member.team.name) if detail]
-        if details:
-            return f"{member.display_name} ({', '.join(details)})"
-        return member.display_name
+        team = member.team.name if member.team else None
+        return _member_label(member.user.full_name, member.user.email, member.title, team)
 
 
 class LetterComposeForm(forms.Form):
     subjects = MemberMultipleChoiceField(
         label=_("People to thank"),
         queryset=Membership.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=FastSelectMultiple(attrs={"size": 8}),
         help_text=_(
             "Hold Ctrl (⌘ on a Mac) to pick several. Each person's manager receives a letter "
             "naming them; people with the same manager share one letter."
@@ -59,11 +84,11 @@ class LetterComposeForm(forms.Form):
         # Any active member validates here, so that copying someone who is not an executive
         # gets the service's explanation rather than "not one of the available choices".
         self.fields["executives"].queryset = members
-        executives = [member for member in members if member.is_executive]
-        self.fields["executives"].choices = [
-            (member.pk, self.fields["executives"].label_from_instance(member))
-            for member in executives
+        executives = [
+            (pk, _member_label(*label))
+            for pk, *label in members.filter(is_executive=True).values_list(*_LABEL_COLUMNS)
         ]
+        self.fields["executives"].choices = executives
         if executives:
             self.fields["executives"].help_text = _("They receive a copy by e-mail.")
         else:

@@ -1,9 +1,12 @@
 """The escalation pages: log in seconds, lists, detail with history, callbacks due."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.dependency.models import Escalation, Topic
 from apps.dependency.services import escalation_log, escalation_record_outcome
@@ -169,3 +172,18 @@ def test_the_log_form_names_each_rep_and_still_refuses_one_not_offered(people, o
     assert f'value="{people["quoter"].pk}"' not in page.split('name="manager"')[0]
     assert forged.status_code == 200
     assert not Escalation.objects.exists()
+
+
+def test_callbacks_due_page_without_counting_them_all(people, org, client_for):
+    manager, rep = people["manager"], people["rep"]
+    for _ in range(51):
+        escalation_log(actor=manager, rep=rep, channel="call", urgency="routine")
+    Escalation.objects.update(callback_due_at=timezone.now() - dt.timedelta(minutes=5))
+    client = client_for(manager)
+
+    first = client.get(url("escalations_overdue", org)).content.decode()
+    last = client.get(url("escalations_overdue", org), {"page": "2"}).content.decode()
+
+    assert "Page 1<" in first
+    assert 'rel="next"' in first
+    assert "Page 2 of 2" in last

@@ -174,6 +174,33 @@ def test_the_executive_checkboxes_offer_executives_only(org, riley, casey, sam, 
     assert [pk for pk, _label in form.fields["executives"].choices] == [erin.pk]
 
 
+def test_the_people_to_thank_are_named_with_title_and_team_and_a_kudos_picks_its_own(
+    org, riley, casey, lee, client_for
+):
+    kudos = send_kudos(riley, [casey, lee])
+    client, path = client_for(riley), url("letter_new", org) + f"?kudos={kudos.pk}"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as sent:
+            client.get(path)
+        return len(sent)
+
+    few = queries()
+    MembershipFactory.create_batch(20, team=casey.team, title="Agent")
+    many = queries()
+    html = client.get(path).content.decode()
+    people = html.split('name="subjects"', 1)[1].split("</select>", 1)[0]
+
+    assert " multiple" in people.split(">", 1)[0]  # several can be picked
+    assert (
+        f'<option value="{casey.pk}" selected>Casey Helper (Service Specialist, Customer '
+        "Service)</option>"
+    ) in people
+    assert f'<option value="{lee.pk}" selected>Lee Quoter</option>' in people
+    assert f'value="{riley.pk}"' not in people  # not oneself
+    assert many == few  # the list is one query, however many people it offers
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
