@@ -138,9 +138,11 @@ class OutcomeForm(forms.Form):
 class TopicForm(forms.Form):
     name = forms.CharField(label=_("Topic"), max_length=80)
     handled_by_team = forms.ModelChoiceField(
-        label=_("Team that really handles it"), queryset=Team.objects.none(), required=False
-    )
-    handled_by_member = forms.ModelChoiceField(
+        label=_("Team that really handles it"), queryset=Team.objects.none(), required=False,
+        widget=FastSelect,
+    )  # fmt: skip
+    # Anyone in the organisation: two thousand people in a large one.
+    handled_by_member = MemberChoiceField(
         label=_("Person who really handles it"), queryset=Membership.objects.none(),
         required=False,
     )  # fmt: skip

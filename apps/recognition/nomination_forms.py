@@ -56,6 +56,7 @@ class NominationLinkForm(forms.Form):
         empty_label=_("Let the customer choose"),
         error_messages={"invalid_choice": _(NOMINEE_NOT_ELIGIBLE)},
         help_text=_("The form opens with this person already picked."),
+        widget=FastSelect,  # every eligible helper: hundreds in a large organisation
     )
     preselected_team = forms.ModelChoiceField(
         label=_("Team"),
@@ -64,6 +65,7 @@ class NominationLinkForm(forms.Form):
         empty_label=_("Any team"),
         error_messages={"invalid_choice": _("Pick a team from the list.")},
         help_text=_("Its people are listed first on the form."),
+        widget=FastSelect,
     )
     expires_on = forms.DateField(
         label=_("Works until"),
