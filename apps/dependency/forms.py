@@ -112,12 +112,13 @@ class OutcomeForm(forms.Form):
         choices=[c for c in Escalation.Outcome.choices if c[0]],
         widget=forms.RadioSelect,
     )
-    redirected_to_member = forms.ModelChoiceField(
+    redirected_to_member = MemberChoiceField(
         label=_("Redirected to (person)"), queryset=Membership.objects.none(), required=False
     )
     redirected_to_team = forms.ModelChoiceField(
-        label=_("Redirected to (team)"), queryset=Team.objects.none(), required=False
-    )
+        label=_("Redirected to (team)"), queryset=Team.objects.none(), required=False,
+        widget=FastSelect,
+    )  # fmt: skip
     manager_minutes = forms.IntegerField(
         label=_("Manager's minutes"), min_value=0, max_value=1440, required=False
     )
