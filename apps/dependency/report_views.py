@@ -29,9 +29,11 @@ from apps.core.widgets import FastSelect
 from apps.dependency.reports import (
     DEFINITIONS,
     Figures,
+    ReportAudience,
     ReportNotAllowed,
     RepRow,
     dependency_report,
+    report_audience,
     report_scope,
 )
 from apps.tenancy.models import Membership, Team
@@ -98,9 +100,16 @@ class ReportForm(forms.Form):
         widget=FastSelect,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, teams: list[tuple[int, str]] | None = None, **kwargs):
+        """`teams`: the viewer's own teams (reports.report_teams), given rather than read;
+        None offers every team of the organisation."""
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.order_by("name")
+        field = self.fields["team"]
+        if teams is None:
+            field.queryset = Team.objects.order_by("name")
+        else:
+            field.queryset = Team.objects.filter(pk__in=[pk for pk, _name in teams])
+            field.choices = [("", field.empty_label), *teams]
 
     def clean(self):
         cleaned = super().clean()
@@ -125,8 +134,15 @@ def _report_or_403(request, **kwargs):
         raise PermissionDenied from None
 
 
-def _period(request) -> tuple[ReportForm, dict]:
-    form = ReportForm(request.GET or None)
+def _audience_or_403(request) -> ReportAudience:
+    try:
+        return report_audience(request.membership)
+    except ReportNotAllowed:
+        raise PermissionDenied from None
+
+
+def _period(request, teams: list[tuple[int, str]] | None = None) -> tuple[ReportForm, dict]:
+    form = ReportForm(request.GET or None, teams=teams)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         return form, {"start": data["start"], "end": data["end"],
@@ -282,8 +298,9 @@ def report(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 def report_page_context(request: HttpRequest, org_slug: str) -> dict:
     """Everything the report page shows, computed: the view only renders it."""
-    form, period = _period(request)
-    figures = _report_or_403(request, **period)
+    audience = _audience_or_403(request)
+    form, period = _period(request, audience.teams)
+    figures = _report_or_403(request, **period, audience=audience)
     sort = _sort(request)
     page = Paginator(sorted_reps(figures.reps, sort), REPS_PER_PAGE).get_page(
         request.GET.get("page")
@@ -341,8 +358,9 @@ def rep_report(request: HttpRequest, org_slug: str, member_id: int) -> HttpRespo
 @require_safe
 def report_csv(request: HttpRequest, org_slug: str) -> HttpResponse:
     """Every rep (not one page of them), in the order the table shows."""
-    _form, period = _period(request)
-    figures = _report_or_403(request, **period)
+    audience = _audience_or_403(request)
+    _form, period = _period(request, audience.teams)
+    figures = _report_or_403(request, **period, audience=audience)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="dependency-{period["start"]}-{period["end"]}.csv"'

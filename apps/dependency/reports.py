@@ -171,12 +171,28 @@ class DependencyReport:
 
 def report_scope(viewer: Membership) -> set[int] | None:
     """Whose numbers `viewer` may see: None means everyone (admins)."""
+    return report_audience(viewer).people
+
+
+@dataclass(frozen=True, slots=True)
+class ReportAudience:
+    """Whose numbers a viewer may see (`people`, None for everyone) and the teams of those
+    people as (id, name) in name order (`teams`, None for every team of the organisation): the
+    report page offers a manager their own people's teams, as another team's report would be
+    empty. A manager's are read in one round trip, with the reporting tree."""
+
+    people: set[int] | None
+    teams: list[tuple[int, str]] | None
+
+
+def report_audience(viewer: Membership) -> ReportAudience:
     if viewer.role == Membership.Role.ADMIN:
-        return None
+        return ReportAudience(None, None)
     if viewer.role == Membership.Role.MANAGER:
         return _reporting_tree(viewer)
     if viewer.role == Membership.Role.REP:
-        return {viewer.pk}
+        team = [(viewer.team.pk, viewer.team.name)] if viewer.team else []
+        return ReportAudience({viewer.pk}, team)
     raise ReportNotAllowed
 
 
@@ -185,6 +201,8 @@ def report_scope(viewer: Membership) -> set[int] | None:
 # large organisation's reporting lines (sorted by name, as the model orders members) to walk
 # them in Python cost 5 ms of the team report. UNION, not UNION ALL: a loop in the reporting
 # lines ends the walk.
+# With each member's team, in team-name order: the team filter's choices come with the scope,
+# in the same round trip.
 _REPORTING_TREE_SQL = """
 WITH RECURSIVE tree(id) AS (
     SELECT CAST(%(manager_id)s AS bigint)
@@ -192,15 +210,20 @@ WITH RECURSIVE tree(id) AS (
     SELECT m.id FROM tenancy_membership m JOIN tree ON m.reports_to_id = tree.id
     WHERE m.organization_id = %(organization_id)s
 )
-SELECT id FROM tree
+SELECT tree.id, team.id, team.name FROM tree
+LEFT JOIN tenancy_membership m ON m.id = tree.id AND m.organization_id = %(organization_id)s
+LEFT JOIN tenancy_team team ON team.id = m.team_id AND team.organization_id = m.organization_id
+ORDER BY team.name, team.id
 """
 
 
-def _reporting_tree(manager: Membership) -> set[int]:
+def _reporting_tree(manager: Membership) -> ReportAudience:
     params = {"manager_id": manager.pk, "organization_id": require_organization_id()}
     with connection.cursor() as cursor:
         cursor.execute(_REPORTING_TREE_SQL, params)
-        return {member_id for (member_id,) in cursor.fetchall()}
+        rows = cursor.fetchall()
+    teams = {team_id: name for _member, team_id, name in rows if team_id is not None}
+    return ReportAudience({member_id for member_id, _team, _name in rows}, list(teams.items()))
 
 
 def _bounds(organization: Organization, start: dt.date, end: dt.date):
@@ -223,11 +246,13 @@ def dependency_report(
     end: dt.date,
     team_id: int | None = None,
     rep_id: int | None = None,
+    audience: ReportAudience | None = None,
 ) -> DependencyReport:
     """The report for the reps `viewer` may see, between `start` and `end` (inclusive, in the
-    organisation's time zone), optionally one team or one rep."""
+    organisation's time zone), optionally one team or one rep. `audience`: the viewer's
+    `report_audience`, when the caller has read it already (the page, for its team filter)."""
     organization = viewer.organization  # no query when the request's is attached (pages, API)
-    scope = report_scope(viewer)
+    scope = (audience or report_audience(viewer)).people
     rep_rows, week_rows, topic_rows = _report_rows(
         organization=organization, start=start, end=end, scope=scope, team_id=team_id,
         rep_id=rep_id,

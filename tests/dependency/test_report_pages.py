@@ -327,3 +327,25 @@ def test_the_team_filter_lists_the_teams_and_keeps_the_choice(org, client_for):
         '<select name="team" aria-describedby="id_team_error" aria-invalid="true" id="id_team">'
         in refused
     )
+
+
+def test_a_manager_is_offered_only_their_own_peoples_teams(org, client_for):
+    north, south, elsewhere = (TeamFactory(name=n) for n in ("North", "South", "Elsewhere"))
+    manager = MembershipFactory(role="manager", team=north, user__full_name="Sam Manager")
+    lead = MembershipFactory(role="manager", reports_to=manager, team=north)
+    MembershipFactory(role="rep", reports_to=lead, team=south)  # two levels down
+    MembershipFactory(role="rep", reports_to=MembershipFactory(role="manager"), team=elsewhere)
+    client = client_for(manager)
+
+    with CaptureQueriesContext(connection) as sent:
+        body = client.get(url("dependency_report", org)).content.decode()
+    team_queries = [q["sql"] for q in sent.captured_queries if 'FROM "tenancy_team"' in q["sql"]]
+    other = client.get(url("dependency_report", org), {"team": elsewhere.pk}).content.decode()
+
+    options = re.findall(
+        r'<option value="(\d*)"[^>]*>([^<]*)</option>', body.split('name="team"')[1]
+    )
+    assert [name for _value, name in options][:3] == ["All teams", "North", "South"]
+    assert "Elsewhere" not in body.split('name="team"')[1].split("</select>")[0]
+    assert team_queries == []  # the teams come with the reporting tree, in its round trip
+    assert 'aria-invalid="true" id="id_team"' in other  # another team: a clear error
