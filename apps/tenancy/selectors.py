@@ -12,7 +12,12 @@ from apps.tenancy.models import Membership, Organization, Team, UserOrganization
 
 
 def organization_by_slug(slug: str) -> Organization | None:
-    return Organization.objects.filter(slug=slug).first()
+    """The organisation of an address, read on every organisation page: in SQL for the same
+    reason as the membership below (the ORM's query building was 0.4 ms of its 0.7)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_organization_sql(), [slug])
+        row = cursor.fetchone()
+    return None if row is None else _from_row(Organization, iter(row))
 
 
 def membership_for_user(user) -> Membership | None:
@@ -58,17 +63,25 @@ def _from_row(model, values) -> models.Model | None:
     return model.from_db(connection.alias, [f.attname for f in fields], row)
 
 
-_COLUMNS = {model: tuple(model._meta.concrete_fields) for model in (Membership, Team, User)}
+_COLUMNS = {
+    model: tuple(model._meta.concrete_fields) for model in (Membership, Team, User, Organization)
+}
+
+
+def _columns(alias: str, model) -> str:
+    return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in _COLUMNS[model])
+
+
+@functools.cache
+def _organization_sql() -> str:
+    return f"SELECT {_columns('o', Organization)} FROM tenancy_organization o WHERE o.slug = %s"  # noqa: S608
 
 
 @functools.cache
 def _membership_sql() -> str:
-    def columns(alias: str, model) -> str:
-        return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in _COLUMNS[model])
-
     return (
-        f"SELECT {columns('m', Membership)}, {columns('t', Team)}, "  # noqa: S608 - model columns
-        f"{columns('r', Membership)}, {columns('ru', User)}, "
+        f"SELECT {_columns('m', Membership)}, {_columns('t', Team)}, "  # noqa: S608 - columns
+        f"{_columns('r', Membership)}, {_columns('ru', User)}, "
         "(SELECT COUNT(*) FROM tenancy_userorganization uo "
         " WHERE uo.user_id = m.user_id AND uo.is_active), "
         "(SELECT COUNT(*) FROM notifications_notification n "

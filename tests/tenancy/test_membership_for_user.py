@@ -1,5 +1,6 @@
-"""The membership every organisation page reads: written in SQL for speed, it must give what the
-ORM would, with its team, manager and the navigation's counts, and nothing of another tenant."""
+"""The organisation and membership every organisation page reads: written in SQL for speed, they
+must give what the ORM would (the membership with its team, manager and the navigation's
+counts), and nothing of another tenant."""
 
 import pytest
 from django.db import connection
@@ -7,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.notifications.services import notification_create, notifications_mark_read
 from apps.tenancy.context import NoTenantSelected, no_tenant, tenant_context
-from apps.tenancy.models import Membership, UserOrganization
-from apps.tenancy.selectors import membership_for_user
+from apps.tenancy.models import Membership, Organization, UserOrganization
+from apps.tenancy.selectors import membership_for_user, organization_by_slug
 from tests.factories import MembershipFactory, OrganizationFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +70,14 @@ def test_it_fails_closed_without_an_organisation(org):
 
     with no_tenant(), pytest.raises(NoTenantSelected):
         membership_for_user(me.user)
+
+
+def test_the_organisation_of_an_address_is_the_orm_row_and_a_stranger_slug_none(org, outsider):
+    with CaptureQueriesContext(connection) as queries:
+        found = organization_by_slug(org.slug)
+
+    assert len(queries) == 1
+    assert _as_dict(found) == _as_dict(Organization.objects.get(pk=org.pk))
+    assert organization_by_slug(outsider.organization.slug).pk == outsider.organization_id
+    assert organization_by_slug("no-such-organisation") is None
+    assert organization_by_slug("x' OR '1'='1") is None  # a parameter, not SQL
