@@ -89,7 +89,7 @@ test-smoke: venv
 	env -u DATABASE_APP_ROLE -u CELERY_TASK_ALWAYS_EAGER \
 		DATABASE_URL="sqlite:///$$tmp/demo.sqlite3" TEST_DATABASE_NAME="$$tmp/test_demo.sqlite3" \
 		$(VENV)/bin/pytest -p no:xdist tests/smoke tests/dependency/test_report.py \
-		tests/dependency/test_digest.py
+		tests/dependency/test_digest.py tests/tenancy/test_membership_for_user.py
 
 # PostgreSQL for a worker or a real server: migrate as the owner, then (re)grant the app role.
 migrate-pg: services venv

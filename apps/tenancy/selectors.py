@@ -46,30 +46,54 @@ def membership_for_user(user) -> Membership | None:
     manager = _from_row(Membership, values)
     manager_user = _from_row(User, values)
     membership.switchable_count, membership.unread_notification_count = values
-    membership.user = user
-    membership.team = team
+    # Cached as select_related caches them: the keys stay as read, even where a join found
+    # nothing (the setters would set them to None).
+    Membership.user.field.set_cached_value(membership, user)
+    Membership.team.field.set_cached_value(membership, team)
+    Membership.reports_to.field.set_cached_value(membership, manager)
     if manager is not None:
-        manager.user = manager_user
-    membership.reports_to = manager
+        Membership.user.field.set_cached_value(manager, manager_user)
     return membership
 
 
 def _from_row(model, values) -> models.Model | None:
-    """The next columns of a row as a `model` instance (None for a left join that found none)."""
-    fields = _COLUMNS[model]
-    row = [next(values) for _ in fields]
+    """The next columns of a row as a `model` instance (None for a left join that found none),
+    each value through the backend's and the field's converters as the ORM's would be (SQLite
+    returns date-times without their time zone, for one)."""
+    fields, names, converters = _COLUMNS[model]
+    row = []
+    for convert in converters:
+        value = next(values)
+        for converter, expression in convert:
+            value = converter(value, expression, connection)
+        row.append(value)
     if row[fields.index(model._meta.pk)] is None:
         return None
-    return model.from_db(connection.alias, [f.attname for f in fields], row)
+    return model.from_db(connection.alias, names, row)
 
 
-_COLUMNS = {
-    model: tuple(model._meta.concrete_fields) for model in (Membership, Team, User, Organization)
-}
+def _converters(field) -> list:
+    expression = field.get_col(field.model._meta.db_table)
+    found = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
+    return [(converter, expression) for converter in found]
+
+
+class _Columns(dict):
+    """Per model: its concrete fields, their attribute names and their value converters, worked
+    out once (the connection's backend is known only once settings are)."""
+
+    def __missing__(self, model):
+        fields = tuple(model._meta.concrete_fields)
+        self[model] = (fields, [f.attname for f in fields], [_converters(f) for f in fields])
+        return self[model]
+
+
+_COLUMNS = _Columns()
 
 
 def _columns(alias: str, model) -> str:
-    return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in _COLUMNS[model])
+    fields = _COLUMNS[model][0]
+    return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
 
 
 @functools.cache

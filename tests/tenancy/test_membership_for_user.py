@@ -1,6 +1,7 @@
 """The organisation and membership every organisation page reads: written in SQL for speed, they
 must give what the ORM would (the membership with its team, manager and the navigation's
-counts), and nothing of another tenant."""
+counts), and nothing of another tenant. `make test` runs this module on SQLite too (the demo's
+database returns date-times without their time zone unless converted as the ORM does)."""
 
 import pytest
 from django.db import connection
@@ -38,6 +39,7 @@ def test_it_is_the_orm_row_with_team_manager_and_counts_in_one_query(org):
     assert _as_dict(found) == _as_dict(Membership.objects.get(pk=me.pk))
     assert shown == ("Key Accounts", "Bea Boss", me.user.display_name)
     assert _as_dict(found.team) == _as_dict(team)
+    assert _as_dict(found.reports_to) == _as_dict(Membership.objects.get(pk=boss.pk))
     assert _as_dict(found.reports_to.user) == _as_dict(boss.user)
     assert (found.unread_notification_count, found.switchable_count) == (1, 2)
     assert found.user is me.user  # the request's user, not a copy
