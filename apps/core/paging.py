@@ -4,7 +4,8 @@ Django's Paginator counts the whole list to know the number of pages. On the rec
 of a large organisation that COUNT(*) over every visible kudos cost seconds
 (docs/benchmarks.md), and a "Load more" list never shows the number of pages. Counting only as
 far as the requested page and one row beyond gives the same pages: the same page numbers, the
-same "next" button, and an out-of-range number still shows the last page.
+same "next" button, and a number past the end still shows the last page (one below 1 shows the
+first).
 """
 
 from django.core.paginator import Page, Paginator

@@ -36,12 +36,10 @@ class _MemberLabels(ModelChoiceIterator):
 
 
 class MemberMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """People offered by `_MemberLabels` (its label, not label_from_instance, names them)."""
+
     iterator = _MemberLabels
     widget = FastSelectMultiple
-
-    def label_from_instance(self, member: Membership) -> str:
-        team = member.team.name if member.team else None
-        return _member_label(member.user.full_name, member.user.email, member.title, team)
 
 
 class LetterComposeForm(forms.Form):

@@ -171,6 +171,7 @@ def test_the_log_form_names_each_rep_and_still_refuses_one_not_offered(people, o
     assert ">quinn</option>" in page  # no name: the address's local part, as everywhere
     assert f'value="{people["quoter"].pk}"' not in page.split('name="manager"')[0]
     assert forged.status_code == 200
+    assert 'aria-invalid="true" id="id_rep"' in forged.content.decode()  # the rep is refused
     assert not Escalation.objects.exists()
 
 
