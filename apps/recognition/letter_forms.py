@@ -3,12 +3,12 @@
 import uuid
 
 from django import forms
-from django.forms.models import ModelChoiceIterator
 from django.utils.text import get_text_list
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import display_name_of
+from apps.core.forms import ValuesMultipleChoiceField
 from apps.core.widgets import FastSelectMultiple
 from apps.recognition.models import LETTER_MAX_LENGTH, NOTE_MAX_LENGTH, Kudos
 from apps.tenancy.models import Membership
@@ -21,25 +21,9 @@ def _member_label(full_name: str, email: str, title: str, team: str | None) -> s
     return f"{name} ({', '.join(details)})" if details else name
 
 
-_LABEL_COLUMNS = ("pk", "user__full_name", "user__email", "title", "team__name")
-
-
-class _MemberLabels(ModelChoiceIterator):
-    """Each person as (id, label) read as values: a model instance with its user and team per
-    option, for a large organisation's two thousand people, took 300 ms of the page."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for pk, *label in self.queryset.values_list(*_LABEL_COLUMNS):
-            yield (pk, _member_label(*label))
-
-
-class MemberMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """People offered by `_MemberLabels` (its label, not label_from_instance, names them)."""
-
-    iterator = _MemberLabels
-    widget = FastSelectMultiple
+class MemberMultipleChoiceField(ValuesMultipleChoiceField):
+    label_columns = ("user__full_name", "user__email", "title", "team__name")
+    label_from_values = staticmethod(_member_label)
 
 
 class LetterComposeForm(forms.Form):
@@ -82,10 +66,7 @@ class LetterComposeForm(forms.Form):
         # Any active member validates here, so that copying someone who is not an executive
         # gets the service's explanation rather than "not one of the available choices".
         self.fields["executives"].queryset = members
-        executives = [
-            (pk, _member_label(*label))
-            for pk, *label in members.filter(is_executive=True).values_list(*_LABEL_COLUMNS)
-        ]
+        executives = self.fields["executives"].choices_from(members.filter(is_executive=True))
         self.fields["executives"].choices = executives
         if executives:
             self.fields["executives"].help_text = _("They receive a copy by e-mail.")
