@@ -12,12 +12,14 @@ from apps.tenancy.models import Membership, Organization, Team, UserOrganization
 
 
 def organization_by_slug(slug: str) -> Organization | None:
-    """The organisation of an address, read on every organisation page: in SQL for the same
-    reason as the membership below (the ORM's query building was 0.4 ms of its 0.7)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_organization_sql(), [slug])
-        row = cursor.fetchone()
-    return None if row is None else _from_row(Organization, iter(row))
+    """The organisation of an address, read on every organisation page. Django's raw query
+    (its converters and `from_db`, no query building): 0.36 ms where filter().first() took
+    0.63."""
+    found = Organization.objects.raw(
+        f"SELECT * FROM {Organization._meta.db_table} WHERE slug = %s",  # noqa: S608 - a name
+        [slug],
+    )
+    return next(iter(found), None)
 
 
 def membership_for_user(user) -> Membership | None:
@@ -88,17 +90,12 @@ class _Columns(dict):
         return self[model]
 
 
-_COLUMNS = _Columns()
+_COLUMNS = _Columns()  # Membership, Team and User, for membership_for_user
 
 
 def _columns(alias: str, model) -> str:
     fields = _COLUMNS[model][0]
     return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
-
-
-@functools.cache
-def _organization_sql() -> str:
-    return f"SELECT {_columns('o', Organization)} FROM tenancy_organization o WHERE o.slug = %s"  # noqa: S608
 
 
 @functools.cache
