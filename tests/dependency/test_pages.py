@@ -188,3 +188,34 @@ def test_callbacks_due_page_without_counting_them_all(people, org, client_for):
     assert "Page 1<" in first
     assert 'rel="next"' in first
     assert "Page 2 of 2" in last
+
+
+@pytest.mark.parametrize("page", ["escalation_new", "escalations_overdue", "escalation_callback"])
+def test_the_log_form_callbacks_due_and_the_callback_form_cost_the_same_queries_at_any_size(
+    people, org, client_for, page
+):
+    manager = people["manager"]
+    first = escalation_log(actor=manager, rep=people["rep"], channel="call", urgency="routine",
+                           occurred_at=timezone.now() - dt.timedelta(days=3))  # fmt: skip
+    path = url(page, org, **({"escalation_id": first.pk} if page == "escalation_callback" else {}))
+    client = client_for(manager)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(path).status_code == 200
+        return len(context.captured_queries)
+
+    def grow(count: int) -> None:
+        service = TeamFactory(kind="customer_service")
+        for i in range(count):
+            rep = MembershipFactory(role="rep", reports_to=manager)
+            MembershipFactory(role="support", team=service)
+            Topic.objects.create(name=f"Topic {service.pk}-{i}", handled_by_team=service)
+            escalation_log(actor=manager, rep=rep, channel="text", urgency="routine",
+                           occurred_at=timezone.now() - dt.timedelta(days=2))  # fmt: skip
+
+    grow(2)
+    few = queries()
+    grow(30)  # more reps, helpers, teams, topics and callbacks due than one page shows
+    assert queries() == few
+    assert few <= 16

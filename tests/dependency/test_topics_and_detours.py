@@ -1,6 +1,8 @@
 """Topics and who really handles them, the who-to-call directory, and service detours."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.audit.models import AuditEvent
@@ -87,3 +89,27 @@ def test_the_outsider_cannot_edit_our_topics(org, outsider, client_for):
     assert client_for(outsider).post(path, {"name": "Hacked"}).status_code == 404
     topic.refresh_from_db()
     assert topic.name == "Secret routing"
+
+
+def test_the_topic_settings_cost_the_same_queries_with_many_topics_and_teams(
+    org, admin, client_for
+):
+    client = client_for(admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url("settings_topics", org)).status_code == 200
+        return len(context.captured_queries)
+
+    def grow(count: int) -> None:
+        for i in range(count):
+            team = TeamFactory(kind="inside_sales")
+            helper = MembershipFactory(role="support", team=team)
+            Topic.objects.create(name=f"Grown {team.pk}-{i}", handled_by_team=team,
+                                 handled_by_member=helper)  # fmt: skip
+
+    grow(2)
+    few = queries()
+    grow(40)
+    assert queries() == few
+    assert few <= 16
