@@ -83,3 +83,36 @@ def test_the_organisation_of_an_address_is_the_orm_row_and_a_stranger_slug_none(
     assert organization_by_slug(outsider.organization.slug).pk == outsider.organization_id
     assert organization_by_slug("no-such-organisation") is None
     assert organization_by_slug("x' OR '1'='1") is None  # a parameter, not SQL
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_postgresql_plans_the_membership_read_once_per_connection(org, outsider):
+    me = MembershipFactory()
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%FROM tenancy_membership m %"],
+            )
+            return cursor.fetchone()[0]
+
+    first = membership_for_user(me.user)
+    again = membership_for_user(me.user)
+    with tenant_context(outsider.organization):  # the same statement for another tenant
+        theirs = membership_for_user(outsider.user)
+        assert membership_for_user(me.user) is None
+
+    assert prepared() == 1
+    assert (first.pk, again.pk, theirs.pk) == (me.pk, me.pk, outsider.pk)
+
+
+def test_with_preparing_turned_off_it_is_planned_like_any_statement(org, monkeypatch):
+    me = MembershipFactory()
+    options = {**connection.settings_dict["OPTIONS"]}
+    options.pop("prepare_threshold", None)  # DATABASE_PREPARED_STATEMENTS=0
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert membership_for_user(me.user).pk == me.pk
+    assert len(queries) == 1
