@@ -25,6 +25,7 @@ from apps.core import fragments
 from apps.core.forms import ValuesChoiceField
 from apps.core.models import ContentVersion
 from apps.core.spreadsheets import spreadsheet_safe
+from apps.core.widgets import FastSelect
 from apps.dependency.reports import (
     DEFINITIONS,
     Figures,
@@ -81,6 +82,7 @@ class ReportForm(forms.Form):
         queryset=Team.objects.none(),
         required=False,
         empty_label=gettext_lazy("All teams"),
+        widget=FastSelect,  # an organisation's hundred-odd teams, for its admins
     )
 
     def __init__(self, *args, teams: list[tuple[int, str]] | None = None, **kwargs):
