@@ -25,7 +25,6 @@ from apps.core import fragments
 from apps.core.forms import ValuesChoiceField
 from apps.core.models import ContentVersion
 from apps.core.spreadsheets import spreadsheet_safe
-from apps.core.widgets import FastSelect
 from apps.dependency.reports import (
     DEFINITIONS,
     Figures,
@@ -82,7 +81,6 @@ class ReportForm(forms.Form):
         queryset=Team.objects.none(),
         required=False,
         empty_label=gettext_lazy("All teams"),
-        widget=FastSelect,  # an organisation's hundred-odd teams, for its admins
     )
 
     def __init__(self, *args, teams: list[tuple[int, str]] | None = None, **kwargs):
@@ -185,6 +183,7 @@ class _Numbers:
             self._threes
             and places is not None
             and isinstance(number, Decimal)
+            and number  # not a (negative) zero: Django writes "0.00", Python "-0.00"
             and number.is_finite()
             and number.as_tuple().exponent == -places
         ):

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.prepared import prepared_cursor
+from apps.core.prepared import bigints, prepared_cursor
 from apps.tenancy.context import require_organization_id
 from apps.tenancy.models import Membership, Organization, Team, UserOrganization
 
@@ -39,7 +39,7 @@ def membership_for_user(user) -> Membership | None:
     answer.
     """
     with prepared_cursor() as cursor:  # planned once per connection: 0.75 -> 0.2 ms
-        cursor.execute(_membership_sql(), [require_organization_id(), user.pk])
+        cursor.execute(_membership_sql(), bigints(require_organization_id(), user.pk))
         row = cursor.fetchone()
     if row is None:
         return None

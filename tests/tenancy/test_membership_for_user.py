@@ -3,8 +3,11 @@ must give what the ORM would (the membership with its team, manager and the navi
 counts), and nothing of another tenant. `make test` runs this module on SQLite too (the demo's
 database returns date-times without their time zone unless converted as the ORM does)."""
 
+from types import SimpleNamespace
+
+import psycopg
 import pytest
-from django.db import connection
+from django.db import NotSupportedError, connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.notifications.services import notification_create, notifications_mark_read
@@ -85,25 +88,34 @@ def test_the_organisation_of_an_address_is_the_orm_row_and_a_stranger_slug_none(
     assert organization_by_slug("x' OR '1'='1") is None  # a parameter, not SQL
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL prepares statements"
+)
+
+
+def _prepared_membership_reads() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%FROM tenancy_membership m %"],
+        )
+        return cursor.fetchone()[0]
+
+
+@on_postgresql
 def test_postgresql_plans_the_membership_read_once_per_connection(org, outsider):
     me = MembershipFactory()
 
-    def prepared() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
-                ["%FROM tenancy_membership m %"],
-            )
-            return cursor.fetchone()[0]
-
-    first = membership_for_user(me.user)
+    with CaptureQueriesContext(connection) as queries:
+        first = membership_for_user(me.user)
     again = membership_for_user(me.user)
     with tenant_context(outsider.organization):  # the same statement for another tenant
         theirs = membership_for_user(outsider.user)
         assert membership_for_user(me.user) is None
+    assert membership_for_user(SimpleNamespace(pk=2**40)) is None  # an id of any size, too
 
-    assert prepared() == 1
+    assert "PARAMS = " in queries[0]["sql"]  # the values sent apart, to a prepared statement
+    assert _prepared_membership_reads() == 1
     assert (first.pk, again.pk, theirs.pk) == (me.pk, me.pk, outsider.pk)
 
 
@@ -116,3 +128,31 @@ def test_with_preparing_turned_off_it_is_planned_like_any_statement(org, monkeyp
     with CaptureQueriesContext(connection) as queries:
         assert membership_for_user(me.user).pk == me.pk
     assert len(queries) == 1
+    assert "PARAMS = " not in queries[0]["sql"]  # the ids written into the statement
+    assert str(me.user.pk) in queries[0]["sql"]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_column_changed_by_a_migration_fails_one_read_then_it_is_prepared_afresh():
+    """A deploy migrates while a worker still runs: the worker's prepared statement no longer
+    matches its table. One request fails (and rolls back); the next prepares it again."""
+    organization = OrganizationFactory()
+    with tenant_context(organization):
+        me = MembershipFactory()
+        assert membership_for_user(me.user).pk == me.pk  # prepared on this connection
+    settings = connection.settings_dict
+    migrating = psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
+        password=settings["PASSWORD"] or None, dbname=settings["NAME"], autocommit=True,
+    )  # fmt: skip
+    try:
+        migrating.execute("ALTER TABLE tenancy_membership ALTER COLUMN title TYPE varchar(81)")
+        with pytest.raises(NotSupportedError), tenant_context(organization):
+            membership_for_user(me.user)
+        with tenant_context(organization):
+            assert membership_for_user(me.user).pk == me.pk
+    finally:
+        migrating.execute("ALTER TABLE tenancy_membership ALTER COLUMN title TYPE varchar(80)")
+        migrating.close()
+        connection.close()  # its statements were prepared for the widened column
