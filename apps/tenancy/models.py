@@ -74,12 +74,15 @@ class Organization(models.Model):
         default=60,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
     )
+    # A cost below zero would make the dependency report's costs a saving.
     rep_cost_per_hour = models.DecimalField(
-        _("cost per hour of a rep"), max_digits=8, decimal_places=2, default=45
-    )
+        _("cost per hour of a rep"), max_digits=8, decimal_places=2, default=45,
+        validators=[MinValueValidator(0)],
+    )  # fmt: skip
     manager_cost_per_hour = models.DecimalField(
-        _("cost per hour of a manager"), max_digits=8, decimal_places=2, default=75
-    )
+        _("cost per hour of a manager"), max_digits=8, decimal_places=2, default=75,
+        validators=[MinValueValidator(0)],
+    )  # fmt: skip
     managers_can_moderate = models.BooleanField(
         _("managers can moderate customer nominations"), default=True
     )

@@ -111,6 +111,22 @@ def test_organisation_settings_are_validated_and_audited(admin, org, client_for)
     assert AuditEvent.objects.filter(action="organization.updated").exists()
 
 
+def test_an_hourly_cost_below_zero_is_refused_and_nothing_changes(admin, org, client_for):
+    form = {
+        "name": "Acme", "time_zone": "UTC", "currency": "USD", "callback_delay_minutes": 45,
+        "rep_cost_per_hour": "-10", "manager_cost_per_hour": "80", "default_phone_region": "US",
+        "nudge_after_days": 30, "work_day_start": "08:30", "work_day_end": "17:30",
+        "work_days": "12345", "escalation_retention_months": 24,
+    }  # fmt: skip
+    response = client_for(admin).post(url("settings_organization", org), form)
+
+    assert response.status_code == 200
+    assert "greater than or equal to 0" in response.content.decode()
+    org.refresh_from_db()
+    assert org.rep_cost_per_hour == 45
+    assert not AuditEvent.objects.filter(action="organization.updated").exists()
+
+
 def test_teams_are_created_with_unique_names(admin, org, client_for):
     client = client_for(admin)
     client.post(url("settings_teams", org), {"name": "Repairs", "kind": "technical_support"})
