@@ -1,14 +1,13 @@
 """Every page costs the same number of queries whatever the amount of data behind it."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.services import invitation_create
 from apps.audit.services import audit_record
 from apps.notifications.services import notification_create
 from tests.factories import MembershipFactory, TeamFactory
+from tests.queries import queries_of_get
 
 pytestmark = pytest.mark.django_db
 
@@ -44,13 +43,6 @@ def _grow(admin, team, count: int) -> None:
     TeamFactory()
 
 
-def _queries(client, path) -> int:
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(path)
-    assert response.status_code == 200, path
-    return len(context.captured_queries)
-
-
 @pytest.mark.parametrize(("name", "params"), PAGES, ids=[name for name, _ in PAGES])
 def test_the_page_costs_the_same_queries_with_ten_times_the_rows(
     name, params, org, admin, client_for
@@ -64,9 +56,9 @@ def test_the_page_costs_the_same_queries_with_ten_times_the_rows(
     )
     client = client_for(admin)
     _grow(admin, team, 2)
-    small = _queries(client, path)
+    small = queries_of_get(client, path)
     _grow(admin, team, 20)
-    large = _queries(client, path)
+    large = queries_of_get(client, path)
     assert small == large
     assert large <= QUERY_BUDGET.get(name, 16), "a page should need a handful of queries"
 

@@ -1,14 +1,13 @@
 """Topics and who really handles them, the who-to-call directory, and service detours."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.audit.models import AuditEvent
 from apps.dependency.models import ServiceDetour, Topic
 from apps.tenancy.services import organization_create
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.queries import assert_queries_do_not_grow
 
 pytestmark = pytest.mark.django_db
 
@@ -94,13 +93,6 @@ def test_the_outsider_cannot_edit_our_topics(org, outsider, client_for):
 def test_the_topic_settings_cost_the_same_queries_with_many_topics_and_teams(
     org, admin, client_for
 ):
-    client = client_for(admin)
-
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as context:
-            assert client.get(url("settings_topics", org)).status_code == 200
-        return len(context.captured_queries)
-
     def grow(count: int) -> None:
         for i in range(count):
             team = TeamFactory(kind="inside_sales")
@@ -108,8 +100,4 @@ def test_the_topic_settings_cost_the_same_queries_with_many_topics_and_teams(
             Topic.objects.create(name=f"Grown {team.pk}-{i}", handled_by_team=team,
                                  handled_by_member=helper)  # fmt: skip
 
-    grow(2)
-    few = queries()
-    grow(40)
-    assert queries() == few
-    assert few <= 16
+    assert_queries_do_not_grow(client_for(admin), url("settings_topics", org), grow, more=40)
