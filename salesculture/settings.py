@@ -104,14 +104,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"]["options"] = env_str(
         "DATABASE_SESSION_OPTIONS", default="-c jit=off -c random_page_cost=1.1"
     )
-    # The application role (app_rw) cannot bypass row-level security. Migrations run as the
-    # owner (the role in DATABASE_URL); with DATABASE_APP_ROLE set, every connection then does
-    # SET ROLE to the restricted role (see README, "Database roles").
     # The statements every page runs are prepared once per connection (apps/core/prepared.py):
     # with a threshold this high no other statement is. DATABASE_PREPARED_STATEMENTS=0 turns
     # preparing off, behind a connection pooler in transaction mode.
     if env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31 - 1
+    # The application role (app_rw) cannot bypass row-level security. Migrations run as the
+    # owner (the role in DATABASE_URL); with DATABASE_APP_ROLE set, every connection then does
+    # SET ROLE to the restricted role (see README, "Database roles").
     _app_role = env_str("DATABASE_APP_ROLE", default="")
     if _app_role:
         DATABASES["default"]["OPTIONS"]["assume_role"] = _app_role

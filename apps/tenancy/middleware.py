@@ -39,9 +39,7 @@ class TenantMiddleware:
         request.api_token = None
         if request.path_info.startswith("/api/"):
             return self._api(request)
-        path, resolver = request.path_info, get_resolver(get_urlconf())
-        # Only ordinary paths are kept: a stranger's long ones would only fill the memory.
-        slug = (_org_slug_of if len(path) <= 200 else _org_slug_of.__wrapped__)(path, resolver)
+        slug = _org_slug_of(request.path_info)
         if slug is None:
             return self.get_response(request)
 
@@ -112,11 +110,17 @@ class TenantMiddleware:
             timezone.deactivate()
 
 
+def _org_slug_of(path: str) -> str | None:
+    """The organisation slug a path's route captures, if any. Kept per path and URL
+    configuration: resolving an organisation page walks most of the routes, 0.26 ms, and
+    Django's handler resolves it once more to find the view. Only ordinary paths are kept: a
+    stranger's long ones would only fill the memory."""
+    resolver = get_resolver(get_urlconf())
+    return (_resolved_slug if len(path) <= 200 else _resolved_slug.__wrapped__)(path, resolver)
+
+
 @functools.lru_cache(maxsize=4096)
-def _org_slug_of(path: str, resolver) -> str | None:
-    """The organisation slug a path's route captures, if any. Kept per path (and URL
-    configuration): resolving an organisation page walks most of the routes, 0.26 ms, and
-    Django's handler resolves it once more to find the view."""
+def _resolved_slug(path: str, resolver) -> str | None:
     try:
         return resolver.resolve(path).kwargs.get("org_slug")
     except Resolver404:
