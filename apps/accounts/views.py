@@ -10,6 +10,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from apps.accounts.backends import MODEL_BACKEND
 from apps.accounts.forms import (
     InvitationSignupForm,
     LoginForm,
@@ -62,7 +63,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             apply_application_error(form, error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=MODEL_BACKEND)
             messages.success(request, _("Welcome! Your organisation is ready."))
             return redirect("home", org_slug=organization.slug)
     return render(request, "accounts/signup.html", {"form": form})
@@ -124,7 +125,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                         password=form.cleaned_data["password"],
                         request=request,
                     )
-                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                    login(request, user, backend=MODEL_BACKEND)
                 else:
                     user = None
             except ApplicationError as error:

@@ -30,6 +30,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
+from apps.core.prepared import bigints, prepared_cursor
+
 CACHE_ALIAS = "fragments"
 # The request headers that make a page answer differently (htmx asks for parts of pages).
 VARYING_HEADERS = ("HX-Request", "HX-Boosted", "HX-Target")
@@ -48,8 +50,10 @@ def _versions(request: HttpRequest) -> dict[str, int] | None:
 
 
 def content_versions(organization_id: int) -> dict[str, int]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT area, version FROM core_content_versions(%s)", [organization_id])
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            "SELECT area, version FROM core_content_versions(%s)", bigints(organization_id)
+        )
         return dict(cursor.fetchall())
 
 

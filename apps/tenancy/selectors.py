@@ -2,25 +2,26 @@
 
 import functools
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.prepared import bigints, prepared_cursor
+from apps.core.prepared import (
+    bigints,
+    model_columns,
+    model_from_row,
+    prepared_cursor,
+    prepared_instance,
+)
 from apps.tenancy.context import require_organization_id
 from apps.tenancy.models import Membership, Organization, Team, UserOrganization
 
 
 def organization_by_slug(slug: str) -> Organization | None:
-    """The organisation of an address, read on every organisation page. Django's raw query
-    (its converters and `from_db`, no query building): 0.36 ms where filter().first() took
-    0.63."""
-    found = Organization.objects.raw(
-        f"SELECT * FROM {Organization._meta.db_table} WHERE slug = %s",  # noqa: S608 - a name
-        [slug],
-    )
-    return next(iter(found), None)
+    """The organisation of an address, read on every organisation page: a prepared statement
+    (0.36 ms through Django's raw(), 0.63 through filter().first())."""
+    return prepared_instance(Organization, "slug = %s", [slug])
 
 
 def membership_for_user(user) -> Membership | None:
@@ -44,10 +45,10 @@ def membership_for_user(user) -> Membership | None:
     if row is None:
         return None
     values = iter(row)
-    membership = _from_row(Membership, values)
-    team = _from_row(Team, values)
-    manager = _from_row(Membership, values)
-    manager_user = _from_row(User, values)
+    membership = model_from_row(Membership, values)
+    team = model_from_row(Team, values)
+    manager = model_from_row(Membership, values)
+    manager_user = model_from_row(User, values)
     membership.switchable_count, membership.unread_notification_count = values
     # Cached as select_related caches them: the keys stay as read, even where a join found
     # nothing (the setters would set them to None).
@@ -59,51 +60,11 @@ def membership_for_user(user) -> Membership | None:
     return membership
 
 
-def _from_row(model, values) -> models.Model | None:
-    """The next columns of a row as a `model` instance (None for a left join that found none),
-    each value through the backend's and the field's converters as the ORM's would be (SQLite
-    returns date-times without their time zone, for one)."""
-    fields, names, converters = _COLUMNS[model]
-    row = []
-    for convert in converters:
-        value = next(values)
-        for converter, expression in convert:
-            value = converter(value, expression, connection)
-        row.append(value)
-    if row[fields.index(model._meta.pk)] is None:
-        return None
-    return model.from_db(connection.alias, names, row)
-
-
-def _converters(field) -> list:
-    expression = field.get_col(field.model._meta.db_table)
-    found = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
-    return [(converter, expression) for converter in found]
-
-
-class _Columns(dict):
-    """Per model: its concrete fields, their attribute names and their value converters, worked
-    out once (the connection's backend is known only once settings are)."""
-
-    def __missing__(self, model):
-        fields = tuple(model._meta.concrete_fields)
-        self[model] = (fields, [f.attname for f in fields], [_converters(f) for f in fields])
-        return self[model]
-
-
-_COLUMNS = _Columns()  # Membership, Team and User, for membership_for_user
-
-
-def _columns(alias: str, model) -> str:
-    fields = _COLUMNS[model][0]
-    return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
-
-
 @functools.cache
 def _membership_sql() -> str:
     return (
-        f"SELECT {_columns('m', Membership)}, {_columns('t', Team)}, "  # noqa: S608 - columns
-        f"{_columns('r', Membership)}, {_columns('ru', User)}, "
+        f"SELECT {model_columns('m', Membership)}, {model_columns('t', Team)}, "  # noqa: S608 - columns
+        f"{model_columns('r', Membership)}, {model_columns('ru', User)}, "
         "(SELECT COUNT(*) FROM tenancy_userorganization uo "
         " WHERE uo.user_id = m.user_id AND uo.is_active), "
         "(SELECT COUNT(*) FROM notifications_notification n "
