@@ -44,7 +44,9 @@ def _signed_in_as(user, backend: str) -> dict:
 def test_signing_in_with_the_form_keeps_the_person_signed_in(org):
     me = MembershipFactory(user__full_name="Sam Signin")
     client = Client()
-    response = client.post("/accounts/login/", {"username": me.user.email, "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"username": me.user.email, "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 302
     page = client.get(_home(me))
     assert page.status_code == 200
