@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -527,6 +528,15 @@ def throughput(base_url: str, target: Target, users: int, seconds: int) -> dict:
 # --- The report's own SQL --------------------------------------------------------------------
 
 
+@dataclass(frozen=True, eq=False)
+class Statement:
+    """A statement as the app sent it (one of the slowest, by identity)."""
+
+    sql: str
+    params: object
+    prepared: bool
+
+
 # Only reads are run again, in a transaction that is rolled back: a page that one day writes
 # (a session saved, a counter) must not have that repeated 40 times into the bench database.
 _READ = re.compile(r"^\s*(SELECT|WITH)\b", re.I)
@@ -535,12 +545,14 @@ _READ = re.compile(r"^\s*(SELECT|WITH)\b", re.I)
 def report_sql(port: int, personas: dict, pages: dict[str, Target], rounds: int) -> dict:
     """PostgreSQL's share of each report page, measured in the same minutes as the page.
 
-    The report selector runs once under CaptureQueriesContext (as the app role, inside the
-    tenant), and so does the whole computed page, in this process, with the persona's session:
-    every statement it sends (session, user, membership, report, teams). Then `rounds` times in
-    turn: one computed page from gunicorn, the selector's statements run directly, the page's
-    statements run directly. Interleaved, a slow minute of a shared machine slows all three
-    alike instead of whichever was measured then. The ratio that is judged is the page's p50 to
+    The report selector runs once with every statement it sends recorded (as the app role,
+    inside the tenant), and so does the whole computed page, in this process, with the
+    persona's session: every statement it sends (session, user, organisation, membership,
+    report), with its parameters, and those the app prepares replayed through a prepared
+    statement as it runs them. Then `rounds` times in turn: one computed page from gunicorn, the
+    selector's statements run directly, the page's statements run directly. Interleaved, a
+    slow minute of a shared machine slows all three alike instead of whichever was measured
+    then. The ratio that is judged is the page's p50 to
     the selector's SQL, the report's own queries; the page's full SQL is shown beside it."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesculture.settings")
     import django
@@ -548,9 +560,9 @@ def report_sql(port: int, personas: dict, pages: dict[str, Target], rounds: int)
     django.setup()
     from django.db import connection, transaction
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from apps.core.prepared import prepared_cursor
     from apps.dependency.reports import dependency_report
     from apps.tenancy.context import tenant_context
     from apps.tenancy.models import Membership
@@ -561,25 +573,42 @@ def report_sql(port: int, personas: dict, pages: dict[str, Target], rounds: int)
         "report_org": ("admin", today - dt.timedelta(days=364)),
     }
 
-    def page_statements(target: Target) -> list[str]:
+    def recorded(captured: list) -> Callable:
+        """An execute wrapper that keeps each read as sent: its SQL, its parameters, and
+        whether it went to a prepared statement (apps/core/prepared.py), to be replayed so."""
+
+        def record(execute, sql, params, many, context):
+            if _READ.match(sql):
+                raw = getattr(context["cursor"], "cursor", None)
+                prepared = type(raw).__name__ == "PreparingCursor"
+                captured.append(Statement(sql, params, prepared))
+            return execute(sql, params, many, context)
+
+        return record
+
+    def page_statements(target: Target) -> list[Statement]:
         client = Client(HTTP_HOST="127.0.0.1", HTTP_CACHE_CONTROL="no-cache")
         client.cookies.load(target.headers[0]["Cookie"])
-        with CaptureQueriesContext(connection) as captured:
+        captured: list[Statement] = []
+        with connection.execute_wrapper(recorded(captured)):
             response = client.get(target.path)
         if response.status_code != 200:
             raise RuntimeError(f"{target.path} answered {response.status_code} in process")
-        return [q["sql"] for q in captured.captured_queries if _READ.match(q["sql"])]
+        return captured
 
-    def replay(cursor, statements: list[str], slowest: dict) -> float:
+    def replay(statements: list[Statement], slowest: dict) -> float:
         total = 0.0
-        for sql in statements:
-            began = time.perf_counter()
-            cursor.execute(sql)
-            if cursor.description is not None:
-                cursor.fetchall()
-            spent = time.perf_counter() - began
+        for statement in statements:
+            with prepared_cursor() if statement.prepared else connection.cursor() as cursor:
+                began = time.perf_counter()
+                cursor.execute(statement.sql, statement.params)
+                if cursor.description is not None:
+                    cursor.fetchall()
+                    while cursor.nextset():
+                        cursor.fetchall()
+                spent = time.perf_counter() - began
             total += spent
-            slowest[sql] = min(slowest.get(sql, spent), spent)
+            slowest[statement] = min(slowest.get(statement, spent), spent)
         return total
 
     def measure(name: str, persona: str, start: dt.date) -> dict:
@@ -588,10 +617,10 @@ def report_sql(port: int, personas: dict, pages: dict[str, Target], rounds: int)
             timezone.activate("Europe/London")
             viewer = Membership.objects.get(pk=personas["personas"][persona]["member_id"])
             began = time.perf_counter()
-            with CaptureQueriesContext(connection) as captured:
+            statements: list[Statement] = []
+            with connection.execute_wrapper(recorded(statements)):
                 dependency_report(viewer=viewer, start=start, end=today)
             selector_ms = (time.perf_counter() - began) * 1000
-            statements = [q["sql"] for q in captured.captured_queries if _READ.match(q["sql"])]
         whole_page = page_statements(target) if target else []
         sql_runs, page_sql_runs, page_runs, slowest, failures = [], [], [], {}, 0
         for _ in range(rounds):
@@ -606,16 +635,16 @@ def report_sql(port: int, personas: dict, pages: dict[str, Target], rounds: int)
                     page_runs.append(elapsed)
                 else:
                     failures += 1
-            with tenant_context(personas["organization_id"]), connection.cursor() as cursor:
-                sql_runs.append(replay(cursor, statements, slowest))
+            with tenant_context(personas["organization_id"]):
+                sql_runs.append(replay(statements, slowest))
                 if whole_page:
-                    page_sql_runs.append(replay(cursor, whole_page, {}))
+                    page_sql_runs.append(replay(whole_page, {}))
                 transaction.set_rollback(True)
         plan = []
         if slowest:
             with tenant_context(personas["organization_id"]), connection.cursor() as cursor:
                 worst = max(slowest, key=slowest.get)
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + worst)
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + worst.sql, worst.params)
                 plan = [row[0] for row in cursor.fetchall()]
                 transaction.set_rollback(True)
 
