@@ -7,8 +7,9 @@ from apps.core.prepared import bigints, prepared_instance
 
 # The backend's path, as sessions store it (AUTHENTICATION_BACKENDS, login()).
 MODEL_BACKEND = "apps.accounts.backends.ModelBackend"
-# Sessions signed in before the backend above existed name Django's own; they stay signed in
-# (apps.accounts.sessions reads them as this one).
+# Sessions signed in before the backend above existed (2026-12-03) name Django's own; they
+# stay signed in (apps.accounts.sessions reads them as this one). Sessions last
+# SESSION_COOKIE_AGE (14 days): from 2026-12-17 no such session is left, and this can go.
 FORMER_BACKENDS = {"django.contrib.auth.backends.ModelBackend": MODEL_BACKEND}
 
 

@@ -43,6 +43,13 @@ def _preparing_cursor_class():
     return PreparingCursor
 
 
+def is_prepared(cursor) -> bool:
+    """Whether a Django cursor (as execute wrappers see it) is one of `prepared_cursor()`'s."""
+    if connection.vendor != "postgresql":
+        return False
+    return type(getattr(cursor, "cursor", None)) is _preparing_cursor_class()
+
+
 def bigints(*values: int) -> list:
     """Ids as PostgreSQL bigints whatever their size (the parameters of a prepared statement)."""
     if connection.vendor != "postgresql":
@@ -85,10 +92,10 @@ def prepared_instance[M: models.Model](model: type[M], where: str, params: Seque
     return model_from_row(model, iter(rows[0])) if rows else None
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # bounded: a `where` that is not a constant would grow it
 def _select_sql(model: type[models.Model], where: str) -> str:
     table = connection.ops.quote_name(model._meta.db_table)
-    return f"SELECT {model_columns(None, model)} FROM {table} WHERE {where}"  # noqa: S608
+    return f"SELECT {model_columns(None, model)} FROM {table} WHERE {where} LIMIT 2"  # noqa: S608
 
 
 def model_columns(alias: str | None, model: type[models.Model]) -> str:

@@ -552,8 +552,8 @@ def report_sql(port: int, personas: dict, pages: dict[str, Target], rounds: int)
     statement as it runs them. Then `rounds` times in turn: one computed page from gunicorn, the
     selector's statements run directly, the page's statements run directly. Interleaved, a
     slow minute of a shared machine slows all three alike instead of whichever was measured
-    then. The ratio that is judged is the page's p50 to
-    the selector's SQL, the report's own queries; the page's full SQL is shown beside it."""
+    then. The ratio that is judged is the page's p50 to the selector's SQL, the report's own
+    queries; the page's full SQL is shown beside it."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesculture.settings")
     import django
 
@@ -562,7 +562,7 @@ def report_sql(port: int, personas: dict, pages: dict[str, Target], rounds: int)
     from django.test import Client
     from django.utils import timezone
 
-    from apps.core.prepared import prepared_cursor
+    from apps.core.prepared import is_prepared, prepared_cursor
     from apps.dependency.reports import dependency_report
     from apps.tenancy.context import tenant_context
     from apps.tenancy.models import Membership
@@ -579,9 +579,7 @@ def report_sql(port: int, personas: dict, pages: dict[str, Target], rounds: int)
 
         def record(execute, sql, params, many, context):
             if _READ.match(sql):
-                raw = getattr(context["cursor"], "cursor", None)
-                prepared = type(raw).__name__ == "PreparingCursor"
-                captured.append(Statement(sql, params, prepared))
+                captured.append(Statement(sql, params, is_prepared(context["cursor"])))
             return execute(sql, params, many, context)
 
         return record

@@ -74,12 +74,33 @@ def test_an_expired_session_is_signed_out(org):
     assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("cookie", ["not-a-session", "x" * 40, "", "a\x00b"])
-def test_an_unknown_or_malformed_session_cookie_is_a_stranger_not_an_error(org, cookie):
+def test_an_expired_key_is_never_brought_back_to_life(org):
+    """Whoever knows an expired key (or made one up) must not get it saved as a live session."""
+    old = SessionStore()
+    old["note"] = "old"
+    old.create()
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    reused = SessionStore(old.session_key)
+    assert reused.load() == {}
+    reused["note"] = "new"
+    reused.save()
+    assert reused.session_key != old.session_key
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "sessionid=not-a-session",
+        "sessionid=" + "x" * 40,
+        "sessionid=",
+        "sessionid=a\x00b",
+        'sessionid="aaaaaaaaaa\\000"',  # a quoted value: its escape is a NUL once parsed
+        "sessionid=" + "b" * 4096,
+    ],
+)
+def test_an_unknown_or_malformed_session_cookie_is_a_stranger_not_an_error(org, header):
     me = MembershipFactory()
-    client = Client()
-    client.cookies["sessionid"] = cookie
-    response = client.get(_home(me))
+    response = Client().get(_home(me), HTTP_COOKIE=header)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 
@@ -94,6 +115,12 @@ def test_an_inactive_person_or_a_changed_password_signs_the_session_out(org):
     other.user.set_password("another long passphrase")
     other.user.save()
     assert stale.get(_home(other)).status_code == 302
+
+
+def test_a_signed_in_member_of_another_organisation_gets_404(org, outsider):
+    client = _client_with_session(_signed_in_as(outsider.user, MODEL_BACKEND))
+    assert client.get(_home(MembershipFactory())).status_code == 404
+    assert client.get(f"/{outsider.organization.slug}/").status_code == 200
 
 
 def test_the_user_is_the_orm_row(org):
@@ -116,6 +143,11 @@ def test_postgresql_reads_session_user_and_organisation_through_prepared_stateme
     with CaptureQueriesContext(connection) as queries:
         assert client.get(_home(me)).status_code == 200
     reads = [q["sql"] for q in queries.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
     for table in ("django_session", "accounts_user", "tenancy_organization"):
         (read,) = [sql for sql in reads if f'FROM "{table}"' in sql]
         assert "PARAMS = " in read  # the values sent apart, to a prepared statement
+        # prepared once on this connection, and not again for the second page
+        assert len([s for s in prepared if f'FROM "{table}"' in s]) == 1

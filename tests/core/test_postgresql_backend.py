@@ -1,5 +1,6 @@
-"""The health check of a kept connection (apps.core.postgresql): no round trip while the
-connection is quiet, and a connection the server has ended is still found and replaced."""
+"""The health check of a kept connection (apps.core.postgresql): no round trip for a
+connection a request used a moment ago and that is quiet; Django's check for any other, so a
+connection the server has ended, or one idle long enough to have been dropped, is replaced."""
 
 import time
 
@@ -7,7 +8,7 @@ import pytest
 from django.db import connection, connections
 from django.db.backends.postgresql import base as django_postgresql
 
-from apps.core.postgresql.base import _idle_and_quiet
+from apps.core.postgresql.base import RECENT_SECONDS, _idle_and_quiet
 
 pytestmark = [
     pytest.mark.django_db,
@@ -43,11 +44,20 @@ def round_trips(monkeypatch) -> list:
     return calls
 
 
+def _request_used(wrapper) -> None:
+    """A request that used the connection ends, as close_old_connections() sees it."""
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    wrapper.close_if_unusable_or_obsolete()
+
+
 def _new_request(wrapper) -> None:
-    wrapper.health_check_done = False  # as close_old_connections() leaves it between requests
+    wrapper.close_if_unusable_or_obsolete()  # as request_started does
 
 
-def test_a_quiet_kept_connection_is_used_without_a_select_1(own_connection, round_trips):
+def test_a_connection_used_a_moment_ago_and_quiet_needs_no_select_1(own_connection, round_trips):
+    _request_used(own_connection)
+    round_trips.clear()
     _new_request(own_connection)
     with own_connection.cursor() as cursor:
         cursor.execute("SELECT 2")
@@ -56,9 +66,27 @@ def test_a_quiet_kept_connection_is_used_without_a_select_1(own_connection, roun
     assert own_connection.health_check_done
 
 
+def test_a_connection_idle_for_longer_gets_djangos_check(own_connection, round_trips):
+    _request_used(own_connection)
+    own_connection.used_at -= RECENT_SECONDS  # a firewall may have dropped it meanwhile
+    round_trips.clear()
+    _new_request(own_connection)
+    with own_connection.cursor() as cursor:
+        cursor.execute("SELECT 2")
+    assert len(round_trips) == 1
+
+
+def test_a_new_connection_gets_djangos_check(own_connection, round_trips):
+    own_connection.health_check_done = False  # never served a request: no used_at
+    with own_connection.cursor() as cursor:
+        cursor.execute("SELECT 2")
+    assert len(round_trips) == 1
+
+
 def test_a_connection_the_server_ended_is_replaced_before_the_request_uses_it(
     own_connection, round_trips
 ):
+    _request_used(own_connection)
     ended = own_connection.connection.info.backend_pid
     operator = _connected()  # as a restart or an operator would end it
     try:
@@ -72,6 +100,7 @@ def test_a_connection_the_server_ended_is_replaced_before_the_request_uses_it(
             break
         time.sleep(0.01)
 
+    round_trips.clear()
     _new_request(own_connection)
     with own_connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -81,10 +110,12 @@ def test_a_connection_the_server_ended_is_replaced_before_the_request_uses_it(
 
 
 def test_inside_a_transaction_django_checks_as_it_always_did(own_connection, round_trips):
+    _request_used(own_connection)
     own_connection.set_autocommit(False)
     with own_connection.cursor() as cursor:
         cursor.execute("SELECT 1")  # a transaction is open: not idle, so not judged quiet
-    _new_request(own_connection)
+    round_trips.clear()
+    own_connection.health_check_done = False
     with own_connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     assert len(round_trips) == 1

@@ -2,23 +2,47 @@
 
 With CONN_HEALTH_CHECKS on, Django checks a kept connection at the start of every request with
 a `SELECT 1`: a round trip, and a statement for PostgreSQL, before every page and API call
-(0.3-0.5 ms of a page: docs/benchmarks.md). Yet a connection the server has ended always says
-so: a server that shuts down, restarts or terminates a session sends its error and closes the
-socket. So an idle connection with nothing to read, in a good state, is usable as it is; only
-when the socket has something to say (or the connection is in any other state) is Django's own
-check run, which then reads that error and has the connection replaced. A peer that vanished
-without a word (a cable cut) is noticed by the request's first statement either way.
+(0.15-0.5 ms of a page: docs/benchmarks.md). A busy worker's connection was in use a moment
+ago, and a server that shuts down, restarts or ends a session says so on the socket before it
+closes it. So a connection that served a request within the last few seconds, idle, in a good
+state and with nothing to read, is used as it is. Any other connection gets Django's own check,
+which replaces it if it fails: one with something to say on its socket, one in a transaction,
+and one idle for longer, which a firewall, a NAT's idle timeout or a failover may have dropped
+without a word (and whose server's `idle_session_timeout` the check resets, as before).
 """
 
 import select
+import time
 
 from django.db.backends.postgresql import base
 from psycopg import pq
 
+# Well under any idle timeout of a firewall, a NAT or PostgreSQL that a deployment would set.
+RECENT_SECONDS = 5.0
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    used_at: float | None = None  # when a request that used the connection ended
+
+    def close_if_unusable_or_obsolete(self) -> None:
+        # Django calls this as each request starts and ends; `health_check_done` is set once
+        # the request has used the connection, and is reset here.
+        used = self.health_check_done
+        super().close_if_unusable_or_obsolete()
+        if used and self.connection is not None:
+            self.used_at = time.monotonic()
+
+    def connect(self) -> None:
+        super().connect()
+        self.used_at = None
+
     def is_usable(self) -> bool:
-        if self.connection is not None and _idle_and_quiet(self.connection):
+        if (
+            self.connection is not None
+            and self.used_at is not None
+            and time.monotonic() - self.used_at < RECENT_SECONDS
+            and _idle_and_quiet(self.connection)
+        ):
             return True
         return super().is_usable()
 
