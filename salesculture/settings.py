@@ -95,7 +95,8 @@ try:
 except ValueError as error:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from error
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend; its health check skips the round trip on a quiet connection.
+    # Django's backend; its health check skips the round trip for a connection used a moment
+    # ago whose socket is quiet (apps/core/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "apps.core.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5

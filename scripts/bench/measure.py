@@ -530,7 +530,8 @@ def throughput(base_url: str, target: Target, users: int, seconds: int) -> dict:
 
 @dataclass(frozen=True, eq=False)
 class Statement:
-    """A statement as the app sent it (one of the slowest, by identity)."""
+    """A statement as the app sent it, to be replayed so. Compared by identity: it is the key
+    of the slowest statements' timings, and its parameters may be a dict."""
 
     sql: str
     params: object

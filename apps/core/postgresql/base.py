@@ -22,7 +22,10 @@ RECENT_SECONDS = 5.0
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    used_at: float | None = None  # when a request that used the connection ended
+    # When a request that used the connection ended. A connection opened during a request
+    # needs no check in it (Django counts a new connection as checked), and is stamped as the
+    # request ends.
+    used_at: float | None = None
 
     def close_if_unusable_or_obsolete(self) -> None:
         # Django calls this as each request starts and ends; `health_check_done` is set once
@@ -31,10 +34,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().close_if_unusable_or_obsolete()
         if used and self.connection is not None:
             self.used_at = time.monotonic()
-
-    def connect(self) -> None:
-        super().connect()
-        self.used_at = None
 
     def is_usable(self) -> bool:
         if (
